@@ -1,0 +1,302 @@
+//! The visitor's consent, read once per request.
+//!
+//! [`Policy::read_consent`] reads every `cookie-preferences` cookie of the
+//! request and the browser's privacy signals into a [`Consent`]: one of five
+//! [`ConsentState`]s and the set of granted categories.
+
+mod value;
+mod write;
+
+use crate::category::CategorySet;
+use crate::decision::StripReason;
+use crate::policy::{Mode, Policy};
+
+pub use write::ConsentChoice;
+
+/// Where the visitor's consent stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConsentState {
+    /// No consent cookie.
+    Missing,
+    /// Parsed, current and not expired.
+    Valid,
+    /// Given to an older policy revision.
+    Outdated,
+    /// Older than `consent_max_age_days`, or undated while a maximum age is set.
+    Expired,
+    /// Malformed, or dated more than a day in the future.
+    Invalid,
+}
+
+impl ConsentState {
+    /// The state's name: `missing`, `valid`, `outdated`, `expired` or `invalid`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentState::Missing => "missing",
+            ConsentState::Valid => "valid",
+            ConsentState::Outdated => "outdated",
+            ConsentState::Expired => "expired",
+            ConsentState::Invalid => "invalid",
+        }
+    }
+
+    /// How bad a state is, to pick the worst of several consent cookies.
+    fn severity(self) -> u8 {
+        match self {
+            ConsentState::Missing | ConsentState::Valid => 0,
+            ConsentState::Outdated => 1,
+            ConsentState::Expired => 2,
+            ConsentState::Invalid => 3,
+        }
+    }
+}
+
+/// The browser's privacy signals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Signals {
+    /// `Sec-GPC: 1` (Global Privacy Control).
+    pub gpc: bool,
+    /// `DNT: 1` (Do Not Track); counts only when the policy sets `honor_dnt`.
+    pub dnt: bool,
+}
+
+impl Signals {
+    /// Reads the signals from every `Sec-GPC` and `DNT` header value: a header
+    /// counts when its value is exactly `1` after trimming white space.
+    pub fn from_headers<G, D>(sec_gpc: G, dnt: D) -> Signals
+    where
+        G: IntoIterator,
+        G::Item: AsRef<[u8]>,
+        D: IntoIterator,
+        D::Item: AsRef<[u8]>,
+    {
+        let is_one = |value: &[u8]| value.trim_ascii() == b"1";
+        Signals {
+            gpc: sec_gpc.into_iter().any(|v| is_one(v.as_ref())),
+            dnt: dnt.into_iter().any(|v| is_one(v.as_ref())),
+        }
+    }
+}
+
+/// One request's consent: its state, what it grants, and the signals.
+///
+/// Cheap to clone (it holds its [`Policy`] by reference count); the adapters put
+/// it in the request's extensions, and handlers ask it what to render.
+#[derive(Clone)]
+pub struct Consent {
+    policy: Policy,
+    state: ConsentState,
+    /// What the state table grants, before signals.
+    recorded: CategorySet,
+    granted: CategorySet,
+    signals: Signals,
+    /// Whether the state, not the visitor's choice, limited grants to essential.
+    capped: bool,
+}
+
+impl std::fmt::Debug for Consent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consent")
+            .field("state", &self.state)
+            .field("granted", &self.granted().collect::<Vec<_>>())
+            .field("signals", &self.signals)
+            .finish()
+    }
+}
+
+impl Consent {
+    /// The state of the consent.
+    pub fn state(&self) -> ConsentState {
+        self.state
+    }
+
+    /// Whether the banner should ask: the state is anything but [`ConsentState::Valid`].
+    pub fn needs_prompt(&self) -> bool {
+        self.state != ConsentState::Valid
+    }
+
+    /// Whether the category with this id is granted (`essential` always is;
+    /// ids the policy does not know never are).
+    pub fn allows(&self, category: &str) -> bool {
+        self.policy.category_index(category).is_some_and(|i| self.granted.contains(i))
+    }
+
+    /// The granted category ids, in policy order.
+    pub fn granted(&self) -> impl Iterator<Item = &str> {
+        self.granted.indices().map(|i| self.policy.categories()[i].id.as_str())
+    }
+
+    /// The granted categories as a set of policy indices.
+    pub fn granted_set(&self) -> CategorySet {
+        self.granted
+    }
+
+    /// The privacy signals the request carried.
+    pub fn signals(&self) -> Signals {
+        self.signals
+    }
+
+    /// The policy this consent was read against.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Whether the category at `index` of `policy` is granted; a consent read
+    /// against another policy (nested layers) is matched by category id.
+    pub(crate) fn grants_index(&self, policy: &Policy, index: usize) -> bool {
+        if policy.same_as(&self.policy) {
+            self.granted.contains(index)
+        } else {
+            index == 0 || self.allows(&policy.categories()[index].id)
+        }
+    }
+
+    /// Why the category at `index` of `policy` is not granted.
+    pub(crate) fn refusal(&self, policy: &Policy, index: usize) -> StripReason {
+        let recorded = if policy.same_as(&self.policy) {
+            self.recorded.contains(index)
+        } else {
+            self.policy
+                .category_index(&policy.categories()[index].id)
+                .is_some_and(|i| self.recorded.contains(i))
+        };
+        if recorded {
+            if self.signals.gpc {
+                StripReason::Gpc
+            } else {
+                StripReason::Dnt
+            }
+        } else if self.capped {
+            match self.state {
+                ConsentState::Missing => StripReason::Missing,
+                ConsentState::Outdated => StripReason::Outdated,
+                ConsentState::Expired => StripReason::Expired,
+                ConsentState::Invalid => StripReason::Invalid,
+                ConsentState::Valid => StripReason::NotGranted,
+            }
+        } else {
+            StripReason::NotGranted
+        }
+    }
+}
+
+/// Seconds since the Unix epoch, now.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The `name=value` pairs of one `Cookie` header value, as bytes.
+///
+/// Written by hand rather than with `cookie::Cookie::split_parse` because a
+/// request header may hold any bytes, and one non-UTF-8 cookie must not hide
+/// the others.
+pub(crate) fn cookie_pairs(header: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    header.split(|&b| b == b';').filter_map(|pair| {
+        let eq = pair.iter().position(|&b| b == b'=')?;
+        Some((pair[..eq].trim_ascii(), pair[eq + 1..].trim_ascii()))
+    })
+}
+
+/// Consent as the request's consent cookies, or a response's, state it.
+#[derive(Clone, Copy)]
+pub(crate) struct Reading {
+    state: ConsentState,
+    /// Intersection of what each cookie records, with the mode's default for ids not mentioned.
+    recorded: CategorySet,
+}
+
+impl Reading {
+    pub(crate) const MISSING: Reading =
+        Reading { state: ConsentState::Missing, recorded: CategorySet::EMPTY };
+
+    /// Adds one consent cookie value: grants intersect, the worst state wins.
+    pub(crate) fn add(&mut self, policy: &Policy, raw: &[u8], now: i64) {
+        let inner = &policy.inner;
+        let (state, recorded) = match value::parse(raw, &inner.categories) {
+            None => (ConsentState::Invalid, CategorySet::EMPTY),
+            Some(record) => {
+                let recorded = match inner.settings.mode {
+                    Mode::OptIn => record.granted,
+                    Mode::OptOut => inner.all.without(record.refused),
+                };
+                let max_age = inner.settings.consent_max_age_days.map(|d| i64::from(d) * 86_400);
+                let state = match record.timestamp {
+                    Some(t) if t > now.saturating_add(86_400) => ConsentState::Invalid,
+                    _ if record.revision < inner.settings.revision => ConsentState::Outdated,
+                    Some(t) if max_age.is_some_and(|age| now.saturating_sub(t) > age) => {
+                        ConsentState::Expired
+                    }
+                    None if max_age.is_some() => ConsentState::Expired,
+                    _ => ConsentState::Valid,
+                };
+                (state, recorded)
+            }
+        };
+        if self.state == ConsentState::Missing {
+            *self = Reading { state, recorded };
+        } else {
+            self.recorded = self.recorded.and(recorded);
+            if state.severity() > self.state.severity() {
+                self.state = state;
+            }
+        }
+    }
+
+    /// Applies the state table of §3 and the signals.
+    pub(crate) fn into_consent(self, policy: &Policy, signals: Signals) -> Consent {
+        let inner = &policy.inner;
+        let essential = CategorySet::ESSENTIAL;
+        let (recorded, capped) = match (inner.settings.mode, self.state) {
+            (_, ConsentState::Valid) => (self.recorded, false),
+            (Mode::OptOut, ConsentState::Missing) => (inner.all, false),
+            (Mode::OptOut, ConsentState::Outdated | ConsentState::Expired) => (self.recorded, false),
+            (Mode::OptIn, _) | (Mode::OptOut, ConsentState::Invalid) => (essential, true),
+        };
+        let recorded = recorded.with(essential);
+        let signalled = signals.gpc || (signals.dnt && inner.settings.honor_dnt);
+        let denied = if signalled { inner.gpc } else { CategorySet::EMPTY };
+        // DNT only counts when honoured; remember it only then, so reasons stay exact.
+        let signals = Signals { gpc: signals.gpc, dnt: signals.dnt && inner.settings.honor_dnt };
+        Consent {
+            policy: policy.clone(),
+            state: self.state,
+            recorded,
+            granted: recorded.without(denied),
+            signals,
+            capped,
+        }
+    }
+}
+
+impl Policy {
+    /// Reads the request's consent from every `Cookie` header value (HTTP/2 may
+    /// send several) and the request's privacy signals.
+    ///
+    /// Takes header values as bytes, so any framework's headers fit. Never fails:
+    /// garbage gives [`ConsentState::Invalid`].
+    pub fn read_consent<I>(&self, cookie_headers: I, signals: Signals) -> Consent
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        self.read_consent_at(cookie_headers, signals, unix_now())
+    }
+
+    /// [`read_consent`](Self::read_consent) at a given time (Unix seconds), for tests and replays.
+    pub fn read_consent_at<I>(&self, cookie_headers: I, signals: Signals, now: i64) -> Consent
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        let name = self.inner.consent_name().as_bytes();
+        let mut reading = Reading::MISSING;
+        for header in cookie_headers {
+            for (_, value) in cookie_pairs(header.as_ref()).filter(|(n, _)| *n == name) {
+                reading.add(self, value, now);
+            }
+        }
+        reading.into_consent(self, signals)
+    }
+}

@@ -1,0 +1,96 @@
+//! Writing the consent cookie, for server-side consent forms.
+
+use std::fmt::Write as _;
+
+use cookie::time::Duration;
+use cookie::Cookie;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use super::unix_now;
+use crate::policy::{Policy, SameSite};
+
+/// What `encodeURIComponent` leaves alone, so a banner script and the server
+/// write the same bytes.
+const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
+/// A visitor's answer to the banner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConsentChoice {
+    /// Grant every category.
+    AcceptAll,
+    /// Grant only essential cookies.
+    RejectOptional,
+    /// Grant these category ids; others are refused, unknown ids ignored.
+    Only(Vec<String>),
+    /// Forget the choice: remove the consent cookie, so the banner asks again.
+    Reset,
+}
+
+impl Policy {
+    /// The `Set-Cookie` value that records `choice`, with the configured
+    /// attributes, the current revision and timestamp.
+    ///
+    /// ```
+    /// use cookie_consent_core::{ConsentChoice, ConsentState, Policy, Signals};
+    ///
+    /// let policy = Policy::from_toml_str("[[categories]]\nid = \"analytics\"")?;
+    /// let set_cookie = policy.write_consent(&ConsentChoice::AcceptAll);
+    /// assert!(set_cookie.starts_with("cookie-preferences=%7B%22categories%22"));
+    /// // The browser sends back the name=value part.
+    /// let pair = set_cookie.split(';').next().unwrap();
+    /// let consent = policy.read_consent([pair], Signals::default());
+    /// assert_eq!(consent.state(), ConsentState::Valid);
+    /// assert!(consent.allows("analytics"));
+    /// # Ok::<(), cookie_consent_core::PolicyError>(())
+    /// ```
+    pub fn write_consent(&self, choice: &ConsentChoice) -> String {
+        self.write_consent_at(choice, unix_now())
+    }
+
+    /// [`write_consent`](Self::write_consent) with a given timestamp (Unix seconds).
+    pub fn write_consent_at(&self, choice: &ConsentChoice, now: i64) -> String {
+        let config = self.consent_cookie();
+        let (value, max_age_days) = match choice {
+            ConsentChoice::Reset => (String::new(), 0),
+            _ => {
+                let mut json = String::from("{\"categories\":{");
+                for (i, category) in self.categories().iter().enumerate().skip(1) {
+                    let granted = match choice {
+                        ConsentChoice::AcceptAll => true,
+                        ConsentChoice::Only(ids) => ids.iter().any(|id| *id == category.id),
+                        ConsentChoice::RejectOptional | ConsentChoice::Reset => false,
+                    };
+                    let comma = if i > 1 { "," } else { "" };
+                    // Category ids are validated to need no JSON escaping.
+                    let _ = write!(json, "{comma}\"{}\":{granted}", category.id);
+                }
+                let _ = write!(json, "}},\"revision\":{},\"timestamp\":{now}}}", self.revision());
+                let value = utf8_percent_encode(&json, URI_COMPONENT).to_string();
+                (value, i64::from(config.max_age_days))
+            }
+        };
+        let mut cookie = Cookie::build((config.name.as_str(), value))
+            .path(config.path.as_str())
+            .max_age(Duration::days(max_age_days))
+            .secure(config.secure)
+            .http_only(config.http_only)
+            .same_site(match config.same_site {
+                SameSite::Strict => cookie::SameSite::Strict,
+                SameSite::Lax => cookie::SameSite::Lax,
+                SameSite::None => cookie::SameSite::None,
+            });
+        if let Some(domain) = &config.domain {
+            cookie = cookie.domain(domain.as_str());
+        }
+        cookie.to_string()
+    }
+}

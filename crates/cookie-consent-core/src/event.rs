@@ -1,0 +1,102 @@
+//! What the review of a response reports: to `tracing` (target
+//! `cookie_consent`) and to an optional observer, for metrics.
+
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+
+use crate::decision::StripReason;
+
+/// The `tracing` target of every event.
+pub const TARGET: &str = "cookie_consent";
+
+/// One thing the review of a response did or, in report-only mode, would do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// A `Set-Cookie` passed.
+    Kept {
+        /// Cookie name.
+        name: &'a str,
+        /// Its category, when the policy knows the name.
+        category: Option<&'a str>,
+    },
+    /// A `Set-Cookie` was stripped (`enforced: false`: would have been, in report-only mode).
+    Stripped {
+        /// Cookie name (empty when malformed beyond that).
+        name: &'a str,
+        /// Its category, when the policy knows the name.
+        category: Option<&'a str>,
+        /// Why.
+        reason: StripReason,
+        /// False in report-only mode.
+        enforced: bool,
+    },
+    /// A cookie of the request was expired (`enforced: false`: would have been).
+    Purged {
+        /// Cookie name.
+        name: &'a str,
+        /// Its category.
+        category: &'a str,
+        /// False in report-only mode.
+        enforced: bool,
+    },
+    /// The response set a cookie the policy does not declare.
+    Undeclared {
+        /// Cookie name.
+        name: &'a str,
+    },
+}
+
+/// An observer of events, such as a metrics counter.
+pub type Observer<'o> = Option<&'o (dyn Fn(&Event<'_>) + Send + Sync)>;
+
+/// Names already warned about; bounded, since an application may make names up.
+const MAX_WARNED: usize = 1024;
+
+impl Event<'_> {
+    pub(crate) fn emit(&self, observer: Observer<'_>) {
+        match *self {
+            Event::Kept { .. } => {}
+            Event::Stripped { name, category, reason, enforced } => tracing::debug!(
+                target: TARGET,
+                name,
+                category = category.unwrap_or(""),
+                reason = reason.as_str(),
+                enforced,
+                "Set-Cookie stripped"
+            ),
+            Event::Purged { name, category, enforced } => tracing::debug!(
+                target: TARGET,
+                name,
+                category,
+                reason = "purge",
+                enforced,
+                "cookie expired after consent was withdrawn"
+            ),
+            Event::Undeclared { name } => warn_undeclared_once(name),
+        }
+        if let Some(observer) = observer {
+            observer(self);
+        }
+    }
+}
+
+fn warn_undeclared_once(name: &str) {
+    static WARNED: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let warned = WARNED.get_or_init(Default::default);
+    // A poisoned lock only means another thread panicked while logging; go on.
+    let mut warned = warned.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if warned.len() >= MAX_WARNED || warned.contains(name) {
+        return;
+    }
+    warned.insert(name.to_owned());
+    tracing::warn!(
+        target: TARGET,
+        name,
+        "the response sets a cookie the policy does not declare; add it to the policy file \
+         (reported once per name)"
+    );
+    if warned.len() == MAX_WARNED {
+        tracing::warn!(target: TARGET, "{MAX_WARNED} undeclared cookie names reported; no more will be");
+    }
+}

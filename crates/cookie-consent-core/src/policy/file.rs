@@ -1,0 +1,277 @@
+//! Reading a policy file (TOML, or JSON with the same schema).
+//!
+//! Both formats go through the same raw schema. Each `[[categories]]` and
+//! `[[cookies]]` entry keeps the byte span it came from, so that validation,
+//! which runs after parsing, can still name the line of the field at fault.
+
+use std::ops::Range;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::{
+    ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyError, Settings,
+    UnknownCookies,
+};
+use crate::category::Category;
+
+/// A value and, when it came from text, the bytes it came from.
+#[derive(Debug, Clone)]
+pub(crate) struct Located<T> {
+    pub(crate) value: T,
+    pub(crate) span: Option<Range<usize>>,
+}
+
+impl<T> Located<T> {
+    pub(crate) fn unlocated(value: T) -> Self {
+        Located { value, span: None }
+    }
+}
+
+/// The text a policy came from, to turn spans into line numbers.
+pub(crate) struct Source<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) consent_cookie: Option<Range<usize>>,
+}
+
+impl Source<'_> {
+    /// The line of `key` inside `span` (a whole entry), else the entry's first line.
+    pub(crate) fn line_of_key(&self, span: Option<&Range<usize>>, key: &str) -> Option<usize> {
+        let span = span?.clone();
+        let entry = self.text.get(span.clone())?;
+        let mut offset = span.start;
+        for line in entry.split_inclusive('\n') {
+            if starts_with_key(line.trim_start(), key) {
+                return Some(line_number(self.text, offset));
+            }
+            offset += line.len();
+        }
+        Some(line_number(self.text, span.start))
+    }
+
+    /// The line of a top-level key, the first line that starts with it.
+    pub(crate) fn line_of_top_key(&self, key: &str) -> Option<usize> {
+        self.line_of_key(Some(&(0..self.text.len())), key)
+    }
+}
+
+/// `key = …` (TOML, key bare or quoted) or `"key": …` (JSON).
+fn starts_with_key(line: &str, key: &str) -> bool {
+    let rest = if let Some(rest) = line.strip_prefix('"') {
+        match rest.strip_prefix(key).and_then(|r| r.strip_prefix('"')) {
+            Some(rest) => rest,
+            None => return false,
+        }
+    } else {
+        match line.strip_prefix(key) {
+            Some(rest) => rest,
+            None => return false,
+        }
+    };
+    matches!(rest.trim_start().as_bytes().first(), Some(b'=' | b':'))
+}
+
+pub(crate) fn line_number(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// The document, generic over how entries are held while parsing
+/// (`toml::Spanned<T>` for TOML, `&RawValue` for JSON).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDoc<C, K, S> {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    revision: u64,
+    #[serde(default)]
+    mode: Mode,
+    #[serde(default)]
+    unknown_cookies: UnknownCookies,
+    #[serde(default)]
+    enforcement: Enforcement,
+    #[serde(default)]
+    consent_max_age_days: Option<u32>,
+    #[serde(default)]
+    honor_dnt: bool,
+    #[serde(default = "default_true")]
+    vary: bool,
+    #[serde(default = "default_max_purge")]
+    max_purge: usize,
+    consent_cookie: Option<S>,
+    #[serde(default = "Vec::new")]
+    categories: Vec<C>,
+    #[serde(default = "Vec::new")]
+    cookies: Vec<K>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_max_purge() -> usize {
+    Settings::default().max_purge
+}
+
+impl<C, K, S> RawDoc<C, K, S> {
+    /// Splits off the settings, given the consent cookie's parsed table.
+    fn settings(&self, consent_cookie: ConsentCookieConfig) -> Settings {
+        Settings {
+            name: self.name.clone(),
+            revision: self.revision,
+            mode: self.mode,
+            unknown_cookies: self.unknown_cookies.clone(),
+            enforcement: self.enforcement,
+            consent_max_age_days: self.consent_max_age_days,
+            honor_dnt: self.honor_dnt,
+            vary: self.vary,
+            max_purge: self.max_purge,
+            consent_cookie,
+        }
+    }
+}
+
+/// A `[[categories]]` entry as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    id: String,
+    title: Option<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    retention: String,
+    #[serde(default)]
+    legal_basis: String,
+    #[serde(default)]
+    honor_gpc: bool,
+}
+
+impl From<RawCategory> for Category {
+    fn from(raw: RawCategory) -> Self {
+        Category {
+            title: raw.title.unwrap_or_else(|| raw.id.clone()),
+            id: raw.id,
+            description: raw.description,
+            retention: raw.retention,
+            legal_basis: raw.legal_basis,
+            honor_gpc: raw.honor_gpc,
+        }
+    }
+}
+
+/// Turns a serde error with its field path into a [`PolicyError`].
+fn deserialize_error<E: std::fmt::Display>(
+    err: &serde_path_to_error::Error<E>,
+    message: &str,
+    line: Option<usize>,
+    prefix: &str,
+) -> PolicyError {
+    let mut field = err.path().to_string();
+    if field == "." {
+        field.clear();
+    }
+    // serde names the unknown key only in its message; put it in the path too.
+    if let Some(key) = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        if !field.ends_with(key) {
+            field = if field.is_empty() { key.to_owned() } else { format!("{field}.{key}") };
+        }
+    }
+    let field = match (prefix.is_empty(), field.is_empty()) {
+        (true, _) => field,
+        (false, true) => prefix.to_owned(),
+        (false, false) => format!("{prefix}.{field}"),
+    };
+    PolicyError::new(field, message).at_line(line)
+}
+
+pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
+    type Doc = RawDoc<
+        toml::Spanned<RawCategory>,
+        toml::Spanned<CookieRule>,
+        toml::Spanned<ConsentCookieConfig>,
+    >;
+    let toml_error = |err: &toml::de::Error| err.span().map(|s| line_number(text, s.start));
+    let deserializer = toml::Deserializer::parse(text)
+        .map_err(|err| PolicyError::new("", err.message()).at_line(toml_error(&err)))?;
+    let doc: Doc = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let inner = err.inner();
+        deserialize_error(&err, inner.message(), toml_error(inner), "")
+    })?;
+    let consent_span = doc.consent_cookie.as_ref().map(|c| c.span());
+    let consent_cookie = doc.consent_cookie.as_ref().map(|c| c.get_ref().clone());
+    let settings = doc.settings(consent_cookie.unwrap_or_default());
+    let categories = doc
+        .categories
+        .into_iter()
+        .map(|c| Located { span: Some(c.span()), value: Category::from(c.into_inner()) })
+        .collect();
+    let cookies = doc
+        .cookies
+        .into_iter()
+        .map(|c| Located { span: Some(c.span()), value: c.into_inner() })
+        .collect();
+    let source = Source { text, consent_cookie: consent_span };
+    Policy::compile(settings, categories, cookies, Some(&source))
+}
+
+pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
+    type Doc<'a> = RawDoc<&'a RawValue, &'a RawValue, &'a RawValue>;
+    let json_error = |err: &serde_json::Error| (err.line() > 0).then_some(err.line());
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let doc: Doc<'_> = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let inner = err.inner();
+        deserialize_error(&err, &json_message(inner), json_error(inner), "")
+    })?;
+    // Entries are parsed one by one from their own text, which also gives their span.
+    fn entry<T: serde::de::DeserializeOwned>(
+        text: &str,
+        raw: &RawValue,
+        field: &str,
+    ) -> Result<Located<T>, PolicyError> {
+        let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+        let span = start..start + raw.get().len();
+        let first_line = line_number(text, start);
+        let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+        serde_path_to_error::deserialize(&mut deserializer)
+            .map(|value| Located { value, span: Some(span) })
+            .map_err(|err| {
+                let inner = err.inner();
+                let line = (inner.line() > 0).then(|| first_line + inner.line() - 1);
+                deserialize_error(&err, &json_message(inner), line, field)
+            })
+    }
+    let consent_cookie: Option<Located<ConsentCookieConfig>> = doc
+        .consent_cookie
+        .map(|raw| entry(text, raw, "consent_cookie"))
+        .transpose()?;
+    let settings = doc.settings(
+        consent_cookie.as_ref().map(|c| c.value.clone()).unwrap_or_default(),
+    );
+    let mut categories = Vec::with_capacity(doc.categories.len());
+    for (i, raw) in doc.categories.iter().enumerate() {
+        let c: Located<RawCategory> = entry(text, raw, &format!("categories[{i}]"))?;
+        categories.push(Located { value: Category::from(c.value), span: c.span });
+    }
+    let cookies = doc
+        .cookies
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| entry(text, raw, &format!("cookies[{i}]")))
+        .collect::<Result<Vec<Located<CookieRule>>, _>>()?;
+    let source = Source { text, consent_cookie: consent_cookie.and_then(|c| c.span) };
+    Policy::compile(settings, categories, cookies, Some(&source))
+}
+
+/// serde_json appends " at line L column C"; the line is reported on its own.
+fn json_message(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    }
+}

@@ -1,0 +1,609 @@
+//! The cookie policy: categories, declared cookies and settings, compiled once.
+//!
+//! A [`Policy`] is loaded from a policy file ([`Policy::from_toml_str`],
+//! [`Policy::from_json_str`], [`Policy::from_path`]) or built in code
+//! ([`Policy::builder`]). Either way it is validated and compiled into lookup
+//! tables once, then shared by reference count: cloning a `Policy` is cheap.
+
+mod builder;
+mod error;
+pub(crate) mod file;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+pub use builder::PolicyBuilder;
+pub use error::PolicyError;
+use file::{Located, Source};
+
+use crate::category::{Category, CategorySet};
+
+/// The id of the category that is always granted.
+pub const ESSENTIAL: &str = "essential";
+
+/// How a visitor who has not chosen is treated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Nothing but essential cookies until the visitor grants more (GDPR, ePrivacy).
+    #[default]
+    OptIn,
+    /// Everything until the visitor refuses.
+    OptOut,
+}
+
+/// Whether decisions change responses or are only reported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Enforcement {
+    /// Strip and purge.
+    #[default]
+    Enforce,
+    /// Decide and report through events, but leave every response unchanged.
+    ReportOnly,
+}
+
+/// What a cookie the policy does not declare is treated as.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum UnknownCookies {
+    /// Strip it (reason `undeclared`).
+    #[default]
+    Strip,
+    /// Keep it.
+    Keep,
+    /// Treat it as belonging to this category.
+    Category(String),
+}
+
+impl<'de> Deserialize<'de> for UnknownCookies {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(match text.as_str() {
+            "strip" => UnknownCookies::Strip,
+            "keep" => UnknownCookies::Keep,
+            _ => UnknownCookies::Category(text),
+        })
+    }
+}
+
+/// The `SameSite` attribute of the consent cookie.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub enum SameSite {
+    /// `SameSite=Strict`.
+    Strict,
+    /// `SameSite=Lax`.
+    #[default]
+    Lax,
+    /// `SameSite=None` (requires `secure`).
+    None,
+}
+
+/// How the consent cookie is written (`[consent_cookie]`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct ConsentCookieConfig {
+    /// Cookie name; default `cookie-preferences`.
+    pub name: String,
+    /// Lifetime in days; default 365.
+    pub max_age_days: u32,
+    /// `Path`; default `/`.
+    pub path: String,
+    /// `Domain`, if any.
+    pub domain: Option<String>,
+    /// `Secure`; default true.
+    pub secure: bool,
+    /// `SameSite`; default `Lax`.
+    pub same_site: SameSite,
+    /// `HttpOnly`; default false, so that a banner script may read it.
+    pub http_only: bool,
+}
+
+impl Default for ConsentCookieConfig {
+    fn default() -> Self {
+        ConsentCookieConfig {
+            name: "cookie-preferences".to_owned(),
+            max_age_days: 365,
+            path: "/".to_owned(),
+            domain: None,
+            secure: true,
+            same_site: SameSite::Lax,
+            http_only: false,
+        }
+    }
+}
+
+/// One declared cookie (`[[cookies]]`): an exact name, or a prefix ending in `*`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CookieRule {
+    /// Exact name (case-sensitive), or a prefix followed by `*`.
+    pub name: String,
+    /// The category id.
+    pub category: String,
+    /// Who sets it.
+    #[serde(default)]
+    pub provider: String,
+    /// What it is for.
+    #[serde(default)]
+    pub purpose: String,
+    /// How long it lives, as display text.
+    #[serde(default)]
+    pub expiry: String,
+    /// The `Domain` it is set with, so that purging can expire it there too.
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// The `Path` it is set with; purging uses `/` when absent.
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+impl CookieRule {
+    /// A rule for `name` (exact, or a prefix ending in `*`) in `category`.
+    pub fn new(name: impl Into<String>, category: impl Into<String>) -> Self {
+        CookieRule {
+            name: name.into(),
+            category: category.into(),
+            provider: String::new(),
+            purpose: String::new(),
+            expiry: String::new(),
+            domain: None,
+            path: None,
+        }
+    }
+
+    /// Sets the provider.
+    #[must_use]
+    pub fn provider(mut self, provider: impl Into<String>) -> Self {
+        self.provider = provider.into();
+        self
+    }
+
+    /// Sets the purpose.
+    #[must_use]
+    pub fn purpose(mut self, purpose: impl Into<String>) -> Self {
+        self.purpose = purpose.into();
+        self
+    }
+
+    /// Sets the expiry text.
+    #[must_use]
+    pub fn expiry(mut self, expiry: impl Into<String>) -> Self {
+        self.expiry = expiry.into();
+        self
+    }
+
+    /// Sets the domain the cookie is set with.
+    #[must_use]
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// Sets the path the cookie is set with.
+    #[must_use]
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// The prefix, when the rule is a prefix rule (`sentry-*` → `sentry-`).
+    pub fn prefix(&self) -> Option<&str> {
+        self.name.strip_suffix('*')
+    }
+}
+
+/// The policy's scalar settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Settings {
+    pub(crate) name: String,
+    pub(crate) revision: u64,
+    pub(crate) mode: Mode,
+    pub(crate) unknown_cookies: UnknownCookies,
+    pub(crate) enforcement: Enforcement,
+    pub(crate) consent_max_age_days: Option<u32>,
+    pub(crate) honor_dnt: bool,
+    pub(crate) vary: bool,
+    pub(crate) max_purge: usize,
+    pub(crate) consent_cookie: ConsentCookieConfig,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            name: String::new(),
+            revision: 0,
+            mode: Mode::OptIn,
+            unknown_cookies: UnknownCookies::Strip,
+            enforcement: Enforcement::Enforce,
+            consent_max_age_days: None,
+            honor_dnt: false,
+            vary: true,
+            max_purge: 32,
+            consent_cookie: ConsentCookieConfig::default(),
+        }
+    }
+}
+
+/// Where undeclared cookies go, resolved to a category index.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum UnknownRule {
+    Strip,
+    Keep,
+    Category(usize),
+}
+
+/// A validated, compiled cookie policy. Cheap to clone.
+///
+/// ```
+/// use cookie_consent_core::{Policy, Signals};
+///
+/// let policy = Policy::from_toml_str(r#"
+///     name = "Example"
+///     [[categories]]
+///     id = "analytics"
+///     [[cookies]]
+///     name = "_ga"
+///     category = "analytics"
+/// "#)?;
+/// // A first visit: no consent yet, so `_ga` is stripped and the session cookie passes.
+/// let consent = policy.read_consent([b"session=abc".as_slice()], Signals::default());
+/// assert!(consent.needs_prompt());
+/// assert!(policy.decide(&consent, "_ga=GA1.1.1; Path=/").is_strip());
+/// # Ok::<(), cookie_consent_core::PolicyError>(())
+/// ```
+#[derive(Clone)]
+pub struct Policy {
+    pub(crate) inner: Arc<Compiled>,
+}
+
+pub(crate) struct Compiled {
+    pub(crate) settings: Settings,
+    pub(crate) categories: Vec<Category>,
+    pub(crate) rules: Vec<CookieRule>,
+    /// Category index of each rule.
+    pub(crate) rule_category: Vec<usize>,
+    exact: HashMap<Box<str>, usize>,
+    /// Prefix rules, longest prefix first.
+    prefixes: Vec<(Box<str>, usize)>,
+    pub(crate) unknown: UnknownRule,
+    pub(crate) all: CategorySet,
+    pub(crate) gpc: CategorySet,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy")
+            .field("name", &self.inner.settings.name)
+            .field("revision", &self.inner.settings.revision)
+            .field("categories", &self.inner.categories.len())
+            .field("cookies", &self.inner.rules.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Policy {
+    /// Loads a policy from TOML text.
+    pub fn from_toml_str(text: &str) -> Result<Policy, PolicyError> {
+        file::from_toml(text)
+    }
+
+    /// Loads a policy from JSON text with the same schema as the TOML file.
+    pub fn from_json_str(text: &str) -> Result<Policy, PolicyError> {
+        file::from_json(text)
+    }
+
+    /// Loads a policy file: JSON when its name ends in `.json`, TOML otherwise.
+    /// Errors name the file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Policy, PolicyError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            PolicyError::new("", format!("cannot read the policy file: {err}")).in_file(path)
+        })?;
+        let is_json = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+        let policy = if is_json { file::from_json(&text) } else { file::from_toml(&text) };
+        policy.map_err(|err| err.in_file(path))
+    }
+
+    /// Starts a policy in code.
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder::default()
+    }
+
+    /// Starts a new policy from this one, to extend or change it.
+    pub fn to_builder(&self) -> PolicyBuilder {
+        PolicyBuilder {
+            settings: self.inner.settings.clone(),
+            categories: self.inner.categories.clone(),
+            cookies: self.inner.rules.clone(),
+        }
+    }
+
+    /// The site name.
+    pub fn name(&self) -> &str {
+        &self.inner.settings.name
+    }
+
+    /// The revision; consent given to a lower one is outdated.
+    pub fn revision(&self) -> u64 {
+        self.inner.settings.revision
+    }
+
+    /// Opt-in or opt-out.
+    pub fn mode(&self) -> Mode {
+        self.inner.settings.mode
+    }
+
+    /// Enforce or report-only.
+    pub fn enforcement(&self) -> Enforcement {
+        self.inner.settings.enforcement
+    }
+
+    /// The consent cookie's configuration.
+    pub fn consent_cookie(&self) -> &ConsentCookieConfig {
+        &self.inner.settings.consent_cookie
+    }
+
+    /// The categories, in display order; `essential` first.
+    pub fn categories(&self) -> &[Category] {
+        &self.inner.categories
+    }
+
+    /// The declared cookies, in file order.
+    pub fn cookies(&self) -> &[CookieRule] {
+        &self.inner.rules
+    }
+
+    /// The position of a category in [`categories`](Self::categories).
+    pub fn category_index(&self, id: &str) -> Option<usize> {
+        self.inner.categories.iter().position(|c| c.id == id)
+    }
+
+    /// The rule that governs a cookie name: exact name first, then the longest prefix.
+    pub fn rule_for(&self, name: &str) -> Option<&CookieRule> {
+        self.inner.lookup(name).map(|i| &self.inner.rules[i])
+    }
+
+    pub(crate) fn same_as(&self, other: &Policy) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    pub(crate) fn compile(
+        settings: Settings,
+        categories: Vec<Located<Category>>,
+        cookies: Vec<Located<CookieRule>>,
+        source: Option<&Source<'_>>,
+    ) -> Result<Policy, PolicyError> {
+        let line = |span: &Option<std::ops::Range<usize>>, key: &str| {
+            source.and_then(|s| s.line_of_key(span.as_ref(), key))
+        };
+        let top_line = |key: &str| source.and_then(|s| s.line_of_top_key(key));
+
+        // Categories: valid ids, no duplicates, `essential` first (added when absent).
+        let mut compiled_categories: Vec<Category> = Vec::with_capacity(categories.len() + 1);
+        let mut category_lines: Vec<Option<usize>> = Vec::new();
+        if categories.first().map(|c| c.value.id.as_str()) != Some(ESSENTIAL) {
+            compiled_categories.push(Category::new(ESSENTIAL).title("Essential cookies"));
+            category_lines.push(None);
+        }
+        for (i, Located { value, span }) in categories.into_iter().enumerate() {
+            let field = format!("categories[{i}].id");
+            let at = line(&span, "id");
+            if !is_category_id(&value.id) {
+                return Err(PolicyError::new(
+                    field,
+                    format!(
+                        "category id `{}` must be non-empty ASCII letters, digits, `-` or `_`",
+                        value.id
+                    ),
+                )
+                .at_line(at));
+            }
+            if let Some(first) = compiled_categories.iter().position(|c| c.id == value.id) {
+                let message = match category_lines[first] {
+                    _ if value.id == ESSENTIAL => {
+                        "`essential` must be the first category".to_owned()
+                    }
+                    Some(first_line) => format!(
+                        "duplicate category id `{}` (first declared at line {first_line})",
+                        value.id
+                    ),
+                    None => format!("duplicate category id `{}`", value.id),
+                };
+                return Err(PolicyError::new(field, message).at_line(at));
+            }
+            if compiled_categories.len() == 64 {
+                return Err(PolicyError::new(
+                    field,
+                    "a policy may have at most 63 categories besides `essential`",
+                )
+                .at_line(at));
+            }
+            let mut category = value;
+            if category.title.is_empty() {
+                category.title.clone_from(&category.id);
+            }
+            compiled_categories.push(category);
+            category_lines.push(at);
+        }
+        let index_of = |id: &str| compiled_categories.iter().position(|c| c.id == id);
+
+        let unknown = match &settings.unknown_cookies {
+            UnknownCookies::Strip => UnknownRule::Strip,
+            UnknownCookies::Keep => UnknownRule::Keep,
+            UnknownCookies::Category(id) => match index_of(id) {
+                Some(i) => UnknownRule::Category(i),
+                None => {
+                    return Err(PolicyError::new(
+                        "unknown_cookies",
+                        format!(
+                            "must be \"strip\", \"keep\" or a category id; `{id}` is none of them (categories: {})",
+                            category_list(&compiled_categories)
+                        ),
+                    )
+                    .at_line(top_line("unknown_cookies")))
+                }
+            },
+        };
+
+        validate_consent_cookie(&settings.consent_cookie).map_err(|(key, message)| {
+            let at = source.and_then(|s| s.line_of_key(s.consent_cookie.as_ref(), key));
+            PolicyError::new(format!("consent_cookie.{key}"), message).at_line(at)
+        })?;
+
+        // Cookies: valid patterns in known categories, no pattern twice.
+        let mut rules = Vec::with_capacity(cookies.len());
+        let mut rule_category = Vec::with_capacity(cookies.len());
+        let mut rule_lines: Vec<Option<usize>> = Vec::with_capacity(cookies.len());
+        let mut exact = HashMap::new();
+        let mut prefixes: Vec<(Box<str>, usize)> = Vec::new();
+        for (i, Located { value: rule, span }) in cookies.into_iter().enumerate() {
+            let error = |key: &str, message: String| {
+                PolicyError::new(format!("cookies[{i}].{key}"), message).at_line(line(&span, key))
+            };
+            if let Err(message) = check_pattern(&rule.name) {
+                return Err(error("name", message));
+            }
+            let Some(category) = index_of(&rule.category) else {
+                return Err(error(
+                    "category",
+                    format!(
+                        "unknown category `{}` (categories: {})",
+                        rule.category,
+                        category_list(&compiled_categories)
+                    ),
+                ));
+            };
+            if let Some(path) = &rule.path {
+                if !path.starts_with('/') || !path.bytes().all(is_attribute_byte) {
+                    return Err(error("path", format!("`{path}` must start with `/` and hold no `;` or control characters")));
+                }
+            }
+            if let Some(domain) = &rule.domain {
+                if domain.is_empty() || !domain.bytes().all(is_attribute_byte) || domain.contains(' ') {
+                    return Err(error("domain", format!("`{domain}` is not a valid cookie domain")));
+                }
+            }
+            let index = rules.len();
+            let duplicate = match rule.prefix() {
+                Some(prefix) => {
+                    let found = prefixes.iter().find(|(p, _)| &**p == prefix).map(|&(_, i)| i);
+                    if found.is_none() {
+                        prefixes.push((prefix.into(), index));
+                    }
+                    found
+                }
+                None => exact.insert(rule.name.as_str().into(), index),
+            };
+            if let Some(first) = duplicate {
+                let first_line = rule_lines[first]
+                    .map(|l| format!(" (first declared at line {l})"))
+                    .unwrap_or_default();
+                return Err(error("name", format!("cookie `{}` is declared twice{first_line}", rule.name)));
+            }
+            rule_lines.push(line(&span, "name"));
+            rules.push(rule);
+            rule_category.push(category);
+        }
+        // Longest prefix first, so the first match is the most specific.
+        prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+
+        let all = CategorySet::first(compiled_categories.len());
+        let gpc = compiled_categories
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| c.honor_gpc && *i != 0)
+            .fold(CategorySet::EMPTY, |set, (i, _)| set.with(CategorySet::single(i)));
+        Ok(Policy {
+            inner: Arc::new(Compiled {
+                settings,
+                categories: compiled_categories,
+                rules,
+                rule_category,
+                exact,
+                prefixes,
+                unknown,
+                all,
+                gpc,
+            }),
+        })
+    }
+}
+
+impl Compiled {
+    /// The rule for a cookie name: exact name first, then the longest prefix.
+    pub(crate) fn lookup(&self, name: &str) -> Option<usize> {
+        if let Some(&i) = self.exact.get(name) {
+            return Some(i);
+        }
+        self.prefixes
+            .iter()
+            .find(|(prefix, _)| name.starts_with(&**prefix))
+            .map(|&(_, i)| i)
+    }
+
+    pub(crate) fn category_id(&self, index: usize) -> &str {
+        &self.categories[index].id
+    }
+
+    pub(crate) fn consent_name(&self) -> &str {
+        &self.settings.consent_cookie.name
+    }
+}
+
+fn category_list(categories: &[Category]) -> String {
+    categories.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn is_category_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A cookie-name token (RFC 6265 §4.1.1, RFC 9110 `token`).
+pub(crate) fn is_cookie_name(name: &[u8]) -> bool {
+    !name.is_empty()
+        && name.iter().all(|&b| {
+            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+        })
+}
+
+/// Bytes allowed in `Path` and `Domain` values: visible ASCII but `;`.
+fn is_attribute_byte(b: u8) -> bool {
+    (0x21..0x7f).contains(&b) && b != b';'
+}
+
+fn check_pattern(name: &str) -> Result<(), String> {
+    let stem = name.strip_suffix('*').unwrap_or(name);
+    if name == "*" {
+        return Err("a bare `*` would match every cookie; name a prefix before it, like `_ga_*`".to_owned());
+    }
+    if stem.contains('*') {
+        return Err(format!("`{name}`: `*` may only stand at the end of a name"));
+    }
+    if !is_cookie_name(stem.as_bytes()) {
+        return Err(format!("`{name}` is not a valid cookie name"));
+    }
+    Ok(())
+}
+
+fn validate_consent_cookie(config: &ConsentCookieConfig) -> Result<(), (&'static str, String)> {
+    if !is_cookie_name(config.name.as_bytes()) || config.name.contains('*') {
+        return Err(("name", format!("`{}` is not a valid cookie name", config.name)));
+    }
+    if !config.path.starts_with('/') || !config.path.bytes().all(is_attribute_byte) {
+        return Err(("path", format!("`{}` must start with `/`", config.path)));
+    }
+    if let Some(domain) = &config.domain {
+        if domain.is_empty() || !domain.bytes().all(is_attribute_byte) {
+            return Err(("domain", format!("`{domain}` is not a valid cookie domain")));
+        }
+    }
+    if config.same_site == SameSite::None && !config.secure {
+        return Err(("same_site", "SameSite=None requires secure = true; browsers refuse it otherwise".to_owned()));
+    }
+    Ok(())
+}
