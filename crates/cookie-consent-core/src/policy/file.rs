@@ -39,9 +39,17 @@ impl Source<'_> {
     pub(crate) fn line_of_key(&self, span: Option<&Range<usize>>, key: &str) -> Option<usize> {
         let span = span?.clone();
         let entry = self.text.get(span.clone())?;
+        // A TOML `[table]` or `[[array]]` span covers its header only: the entry
+        // runs on to the next header.
+        let is_header = entry.starts_with('[');
+        let region = if is_header { self.text.get(span.start..)? } else { entry };
         let mut offset = span.start;
-        for line in entry.split_inclusive('\n') {
-            if starts_with_key(line.trim_start(), key) {
+        for (i, line) in region.split_inclusive('\n').enumerate() {
+            let line_start = line.trim_start();
+            if is_header && i > 0 && line_start.starts_with('[') {
+                break;
+            }
+            if starts_with_key(line_start, key) {
                 return Some(line_number(self.text, offset));
             }
             offset += line.len();
@@ -168,7 +176,8 @@ fn deserialize_error<E: std::fmt::Display>(
     line: Option<usize>,
     prefix: &str,
 ) -> PolicyError {
-    let mut field = err.path().to_string();
+    // toml's `Spanned` shows up in the path as a private field; hide it.
+    let mut field = err.path().to_string().replace(".$__serde_spanned_private_value", "");
     if field == "." {
         field.clear();
     }

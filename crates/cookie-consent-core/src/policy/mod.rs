@@ -607,3 +607,6 @@ fn validate_consent_cookie(config: &ConsentCookieConfig) -> Result<(), (&'static
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
