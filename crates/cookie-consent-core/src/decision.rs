@@ -171,3 +171,147 @@ impl Policy {
         judgement(verdict, name, category, true, undeclared)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::Signals;
+
+    const POLICY: &str = r#"
+        [[categories]]
+        id = "functional"
+        [[categories]]
+        id = "analytics"
+        [[categories]]
+        id = "marketing"
+        honor_gpc = true
+        [[cookies]]
+        name = "session"
+        category = "essential"
+        [[cookies]]
+        name = "theme"
+        category = "functional"
+        [[cookies]]
+        name = "_ga"
+        category = "analytics"
+        [[cookies]]
+        name = "_ga_*"
+        category = "marketing"
+        [[cookies]]
+        name = "_ga_keep*"
+        category = "essential"
+    "#;
+
+    fn policy(settings: &str) -> Policy {
+        Policy::from_toml_str(&format!("{settings}\n{POLICY}")).unwrap()
+    }
+
+    fn granting(policy: &Policy, categories: &str) -> Consent {
+        let json = format!(r#"{{"categories":{{{categories}}}}}"#);
+        policy.read_consent([format!("cookie-preferences={json}")], Signals::default())
+    }
+
+    fn strip<'a>(name: &'a str, category: Option<&'a str>, reason: StripReason) -> Verdict<'a> {
+        Verdict::Strip { name, category, reason }
+    }
+
+    #[test]
+    fn malformed_values_are_stripped() {
+        let p = policy("");
+        let c = granting(&p, r#""analytics":true"#);
+        assert_eq!(p.decide(&c, "no-equals-sign"), strip("", None, StripReason::Malformed));
+        assert_eq!(p.decide(&c, "=value"), strip("", None, StripReason::Malformed));
+        assert_eq!(p.decide(&c, ""), strip("", None, StripReason::Malformed));
+        assert_eq!(p.decide(&c, b"\xff\xfe=1".as_slice()), strip("", None, StripReason::Malformed));
+    }
+
+    #[test]
+    fn non_utf8_values_are_judged_by_their_name() {
+        let p = policy("");
+        let c = granting(&p, "");
+        assert_eq!(p.decide(&c, b"session=\xff; Path=/".as_slice()), Verdict::Keep);
+        assert_eq!(
+            p.decide(&c, b"_ga=\xff; Path=/".as_slice()),
+            strip("_ga", Some("analytics"), StripReason::NotGranted)
+        );
+    }
+
+    #[test]
+    fn the_consent_cookie_passes() {
+        let p = policy("");
+        let c = granting(&p, "");
+        assert_eq!(p.decide(&c, "cookie-preferences=%7B%7D; Path=/"), Verdict::Keep);
+    }
+
+    #[test]
+    fn removal_cookies_pass_without_consent() {
+        let p = policy("");
+        let c = p.read_consent([""; 0], Signals::default());
+        for removal in [
+            "_ga=; Max-Age=0",
+            "_ga=x; Max-Age=-1; Path=/",
+            "_ga=; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "undeclared=; Max-Age=0",
+        ] {
+            assert_eq!(p.decide(&c, removal), Verdict::Keep, "{removal}");
+        }
+        // Max-Age wins over Expires: this sets the cookie for an hour.
+        assert!(p.decide(&c, "_ga=1; Max-Age=3600; Expires=Thu, 01 Jan 1970 00:00:00 GMT").is_strip());
+        assert!(p.decide(&c, "_ga=1; Expires=Fri, 01 Jan 2100 00:00:00 GMT").is_strip());
+    }
+
+    #[test]
+    fn essential_cookies_pass_whatever_the_consent() {
+        let p = policy("");
+        for consent in [p.read_consent([""; 0], Signals::default()), p.read_consent(["cookie-preferences=x"], Signals { gpc: true, dnt: true })] {
+            assert_eq!(p.decide(&consent, "session=abc; HttpOnly; Secure"), Verdict::Keep);
+            assert_eq!(p.decide(&consent, "_ga_keep1=1"), Verdict::Keep);
+        }
+    }
+
+    #[test]
+    fn granted_categories_pass_and_others_are_stripped_with_a_reason() {
+        let p = policy("");
+        let c = granting(&p, r#""analytics":true"#);
+        assert_eq!(p.decide(&c, "_ga=GA1; Path=/; Max-Age=63072000"), Verdict::Keep);
+        assert_eq!(p.decide(&c, "theme=dark"), strip("theme", Some("functional"), StripReason::NotGranted));
+        let missing = p.read_consent([""; 0], Signals::default());
+        assert_eq!(p.decide(&missing, "_ga=1"), strip("_ga", Some("analytics"), StripReason::Missing));
+        let gpc = p.read_consent(["cookie-preferences={\"categories\":{\"marketing\":true}}"], Signals { gpc: true, dnt: false });
+        assert_eq!(p.decide(&gpc, "_ga_X=1"), strip("_ga_X", Some("marketing"), StripReason::Gpc));
+    }
+
+    #[test]
+    fn exact_names_then_the_longest_prefix_and_case_matters() {
+        let p = policy("");
+        let c = granting(&p, r#""analytics":true"#);
+        assert_eq!(p.decide(&c, "_ga=1"), Verdict::Keep, "exact `_ga` is analytics, not the `_ga_*` prefix");
+        assert_eq!(p.decide(&c, "_ga_ABC=1"), strip("_ga_ABC", Some("marketing"), StripReason::NotGranted));
+        assert_eq!(p.decide(&c, "_ga_keepme=1"), Verdict::Keep, "the longer `_ga_keep*` prefix wins");
+        assert_eq!(p.decide(&c, "_GA=1"), strip("_GA", None, StripReason::Undeclared));
+        assert_eq!(p.decide(&c, "Session=1"), strip("Session", None, StripReason::Undeclared));
+    }
+
+    #[test]
+    fn unknown_cookies_follow_the_policy() {
+        let strip_policy = policy("");
+        let c = granting(&strip_policy, r#""analytics":true"#);
+        assert_eq!(strip_policy.decide(&c, "x=1"), strip("x", None, StripReason::Undeclared));
+        let keep = policy("unknown_cookies = \"keep\"");
+        assert_eq!(keep.decide(&granting(&keep, ""), "x=1"), Verdict::Keep);
+        let as_analytics = policy("unknown_cookies = \"analytics\"");
+        assert_eq!(as_analytics.decide(&granting(&as_analytics, r#""analytics":true"#), "x=1"), Verdict::Keep);
+        assert_eq!(
+            as_analytics.decide(&granting(&as_analytics, ""), "x=1"),
+            strip("x", Some("analytics"), StripReason::NotGranted)
+        );
+    }
+
+    #[test]
+    fn names_are_trimmed_but_values_never_rewritten() {
+        let p = policy("");
+        let c = granting(&p, "");
+        assert_eq!(p.decide(&c, "  session =a"), Verdict::Keep);
+        assert_eq!(p.decide(&c, " theme=1"), strip("theme", Some("functional"), StripReason::NotGranted));
+    }
+}

@@ -300,3 +300,6 @@ impl Policy {
         reading.into_consent(self, signals)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -204,12 +204,11 @@ pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
         toml::Spanned<CookieRule>,
         toml::Spanned<ConsentCookieConfig>,
     >;
-    let toml_error = |err: &toml::de::Error| err.span().map(|s| line_number(text, s.start));
     let deserializer = toml::Deserializer::parse(text)
-        .map_err(|err| PolicyError::new("", err.message()).at_line(toml_error(&err)))?;
+        .map_err(|err| named_by_span(text, &err, PolicyError::new("", err.message())))?;
     let doc: Doc = serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let inner = err.inner();
-        deserialize_error(&err, inner.message(), toml_error(inner), "")
+        named_by_span(text, inner, deserialize_error(&err, inner.message(), None, ""))
     })?;
     let consent_span = doc.consent_cookie.as_ref().map(|c| c.span());
     let consent_cookie = doc.consent_cookie.as_ref().map(|c| c.get_ref().clone());
@@ -226,6 +225,20 @@ pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
         .collect();
     let source = Source { text, consent_cookie: consent_span };
     Policy::compile(settings, categories, cookies, Some(&source))
+}
+
+/// Adds the line of a TOML error's span and, when the message names no field
+/// (as with "duplicate key"), the key the span points at.
+fn named_by_span(text: &str, err: &toml::de::Error, error: PolicyError) -> PolicyError {
+    let span = err.span();
+    let mut error = error.at_line(span.as_ref().map(|s| line_number(text, s.start)));
+    if error.field.is_empty() {
+        let key = span.and_then(|s| text.get(s)).map(|k| k.trim().trim_matches('"'));
+        if let Some(key) = key.filter(|k| !k.is_empty() && !k.contains(['\n', '=', '['])) {
+            error.field = key.to_owned();
+        }
+    }
+    error
 }
 
 pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {

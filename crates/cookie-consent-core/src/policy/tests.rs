@@ -195,6 +195,12 @@ fn toml_syntax_errors_name_the_line() {
 }
 
 #[test]
+fn duplicate_keys_name_the_key() {
+    let err = toml_error("name = \"a\"\nrevision = 1\nrevision = 2\n");
+    assert_eq!((err.field.as_str(), err.line), ("revision", Some(3)));
+}
+
+#[test]
 fn unknown_cookies_must_name_a_known_category() {
     let err = toml_error("name = \"x\"\nunknown_cookies = \"ads\"\n");
     assert_eq!((err.field.as_str(), err.line), ("unknown_cookies", Some(2)));
