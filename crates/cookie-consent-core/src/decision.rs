@@ -112,7 +112,9 @@ pub(crate) fn parse_set_cookie(value: &[u8], now: i64) -> Option<SetCookie<'_>> 
     // Max-Age wins over Expires (RFC 6265 §5.3).
     let removal = match cookie.max_age() {
         Some(max_age) => max_age <= cookie::time::Duration::ZERO,
-        None => cookie.expires_datetime().is_some_and(|t| t.unix_timestamp() <= now),
+        None => cookie
+            .expires_datetime()
+            .is_some_and(|t| t.unix_timestamp() <= now),
     };
     Some(SetCookie { name, removal })
 }
@@ -126,10 +128,16 @@ impl Policy {
     where
         V: AsRef<[u8]> + ?Sized,
     {
-        self.judge(consent, set_cookie.as_ref(), crate::consent::unix_now()).verdict
+        self.judge(consent, set_cookie.as_ref(), crate::consent::unix_now())
+            .verdict
     }
 
-    pub(crate) fn judge<'a>(&'a self, consent: &Consent, value: &'a [u8], now: i64) -> Judgement<'a> {
+    pub(crate) fn judge<'a>(
+        &'a self,
+        consent: &Consent,
+        value: &'a [u8],
+        now: i64,
+    ) -> Judgement<'a> {
         let inner = &self.inner;
         let judgement = |verdict, name, category, consulted_consent, undeclared| Judgement {
             verdict,
@@ -140,12 +148,18 @@ impl Policy {
         };
         let Some(cookie) = parse_set_cookie(value, now) else {
             let name = set_cookie_name(value).unwrap_or("");
-            let strip = Verdict::Strip { name, category: None, reason: StripReason::Malformed };
+            let strip = Verdict::Strip {
+                name,
+                category: None,
+                reason: StripReason::Malformed,
+            };
             return judgement(strip, name, None, false, false);
         };
         let name = cookie.name;
         if name == inner.consent_name() || cookie.removal {
-            let category = inner.lookup(name).map(|r| inner.category_id(inner.rule_category[r]));
+            let category = inner
+                .lookup(name)
+                .map(|r| inner.category_id(inner.rule_category[r]));
             return judgement(Verdict::Keep, name, category, false, false);
         }
         let (index, undeclared) = match inner.lookup(name) {
@@ -153,7 +167,11 @@ impl Policy {
             None => match inner.unknown {
                 UnknownRule::Keep => return judgement(Verdict::Keep, name, None, false, true),
                 UnknownRule::Strip => {
-                    let strip = Verdict::Strip { name, category: None, reason: StripReason::Undeclared };
+                    let strip = Verdict::Strip {
+                        name,
+                        category: None,
+                        reason: StripReason::Undeclared,
+                    };
                     return judgement(strip, name, None, false, true);
                 }
                 UnknownRule::Category(index) => (index, true),
@@ -166,7 +184,11 @@ impl Policy {
         let verdict = if consent.grants_index(self, index) {
             Verdict::Keep
         } else {
-            Verdict::Strip { name, category, reason: consent.refusal(self, index) }
+            Verdict::Strip {
+                name,
+                category,
+                reason: consent.refusal(self, index),
+            }
         };
         judgement(verdict, name, category, true, undeclared)
     }
@@ -212,24 +234,40 @@ mod tests {
     }
 
     fn strip<'a>(name: &'a str, category: Option<&'a str>, reason: StripReason) -> Verdict<'a> {
-        Verdict::Strip { name, category, reason }
+        Verdict::Strip {
+            name,
+            category,
+            reason,
+        }
     }
 
     #[test]
     fn malformed_values_are_stripped() {
         let p = policy("");
         let c = granting(&p, r#""analytics":true"#);
-        assert_eq!(p.decide(&c, "no-equals-sign"), strip("", None, StripReason::Malformed));
-        assert_eq!(p.decide(&c, "=value"), strip("", None, StripReason::Malformed));
+        assert_eq!(
+            p.decide(&c, "no-equals-sign"),
+            strip("", None, StripReason::Malformed)
+        );
+        assert_eq!(
+            p.decide(&c, "=value"),
+            strip("", None, StripReason::Malformed)
+        );
         assert_eq!(p.decide(&c, ""), strip("", None, StripReason::Malformed));
-        assert_eq!(p.decide(&c, b"\xff\xfe=1".as_slice()), strip("", None, StripReason::Malformed));
+        assert_eq!(
+            p.decide(&c, b"\xff\xfe=1".as_slice()),
+            strip("", None, StripReason::Malformed)
+        );
     }
 
     #[test]
     fn non_utf8_values_are_judged_by_their_name() {
         let p = policy("");
         let c = granting(&p, "");
-        assert_eq!(p.decide(&c, b"session=\xff; Path=/".as_slice()), Verdict::Keep);
+        assert_eq!(
+            p.decide(&c, b"session=\xff; Path=/".as_slice()),
+            Verdict::Keep
+        );
         assert_eq!(
             p.decide(&c, b"_ga=\xff; Path=/".as_slice()),
             strip("_ga", Some("analytics"), StripReason::NotGranted)
@@ -240,7 +278,10 @@ mod tests {
     fn the_consent_cookie_passes() {
         let p = policy("");
         let c = granting(&p, "");
-        assert_eq!(p.decide(&c, "cookie-preferences=%7B%7D; Path=/"), Verdict::Keep);
+        assert_eq!(
+            p.decide(&c, "cookie-preferences=%7B%7D; Path=/"),
+            Verdict::Keep
+        );
     }
 
     #[test]
@@ -256,15 +297,34 @@ mod tests {
             assert_eq!(p.decide(&c, removal), Verdict::Keep, "{removal}");
         }
         // Max-Age wins over Expires: this sets the cookie for an hour.
-        assert!(p.decide(&c, "_ga=1; Max-Age=3600; Expires=Thu, 01 Jan 1970 00:00:00 GMT").is_strip());
-        assert!(p.decide(&c, "_ga=1; Expires=Fri, 01 Jan 2100 00:00:00 GMT").is_strip());
+        assert!(p
+            .decide(
+                &c,
+                "_ga=1; Max-Age=3600; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+            )
+            .is_strip());
+        assert!(p
+            .decide(&c, "_ga=1; Expires=Fri, 01 Jan 2100 00:00:00 GMT")
+            .is_strip());
     }
 
     #[test]
     fn essential_cookies_pass_whatever_the_consent() {
         let p = policy("");
-        for consent in [p.read_consent([""; 0], Signals::default()), p.read_consent(["cookie-preferences=x"], Signals { gpc: true, dnt: true })] {
-            assert_eq!(p.decide(&consent, "session=abc; HttpOnly; Secure"), Verdict::Keep);
+        for consent in [
+            p.read_consent([""; 0], Signals::default()),
+            p.read_consent(
+                ["cookie-preferences=x"],
+                Signals {
+                    gpc: true,
+                    dnt: true,
+                },
+            ),
+        ] {
+            assert_eq!(
+                p.decide(&consent, "session=abc; HttpOnly; Secure"),
+                Verdict::Keep
+            );
             assert_eq!(p.decide(&consent, "_ga_keep1=1"), Verdict::Keep);
         }
     }
@@ -273,34 +333,75 @@ mod tests {
     fn granted_categories_pass_and_others_are_stripped_with_a_reason() {
         let p = policy("");
         let c = granting(&p, r#""analytics":true"#);
-        assert_eq!(p.decide(&c, "_ga=GA1; Path=/; Max-Age=63072000"), Verdict::Keep);
-        assert_eq!(p.decide(&c, "theme=dark"), strip("theme", Some("functional"), StripReason::NotGranted));
+        assert_eq!(
+            p.decide(&c, "_ga=GA1; Path=/; Max-Age=63072000"),
+            Verdict::Keep
+        );
+        assert_eq!(
+            p.decide(&c, "theme=dark"),
+            strip("theme", Some("functional"), StripReason::NotGranted)
+        );
         let missing = p.read_consent([""; 0], Signals::default());
-        assert_eq!(p.decide(&missing, "_ga=1"), strip("_ga", Some("analytics"), StripReason::Missing));
-        let gpc = p.read_consent(["cookie-preferences={\"categories\":{\"marketing\":true}}"], Signals { gpc: true, dnt: false });
-        assert_eq!(p.decide(&gpc, "_ga_X=1"), strip("_ga_X", Some("marketing"), StripReason::Gpc));
+        assert_eq!(
+            p.decide(&missing, "_ga=1"),
+            strip("_ga", Some("analytics"), StripReason::Missing)
+        );
+        let gpc = p.read_consent(
+            ["cookie-preferences={\"categories\":{\"marketing\":true}}"],
+            Signals {
+                gpc: true,
+                dnt: false,
+            },
+        );
+        assert_eq!(
+            p.decide(&gpc, "_ga_X=1"),
+            strip("_ga_X", Some("marketing"), StripReason::Gpc)
+        );
     }
 
     #[test]
     fn exact_names_then_the_longest_prefix_and_case_matters() {
         let p = policy("");
         let c = granting(&p, r#""analytics":true"#);
-        assert_eq!(p.decide(&c, "_ga=1"), Verdict::Keep, "exact `_ga` is analytics, not the `_ga_*` prefix");
-        assert_eq!(p.decide(&c, "_ga_ABC=1"), strip("_ga_ABC", Some("marketing"), StripReason::NotGranted));
-        assert_eq!(p.decide(&c, "_ga_keepme=1"), Verdict::Keep, "the longer `_ga_keep*` prefix wins");
-        assert_eq!(p.decide(&c, "_GA=1"), strip("_GA", None, StripReason::Undeclared));
-        assert_eq!(p.decide(&c, "Session=1"), strip("Session", None, StripReason::Undeclared));
+        assert_eq!(
+            p.decide(&c, "_ga=1"),
+            Verdict::Keep,
+            "exact `_ga` is analytics, not the `_ga_*` prefix"
+        );
+        assert_eq!(
+            p.decide(&c, "_ga_ABC=1"),
+            strip("_ga_ABC", Some("marketing"), StripReason::NotGranted)
+        );
+        assert_eq!(
+            p.decide(&c, "_ga_keepme=1"),
+            Verdict::Keep,
+            "the longer `_ga_keep*` prefix wins"
+        );
+        assert_eq!(
+            p.decide(&c, "_GA=1"),
+            strip("_GA", None, StripReason::Undeclared)
+        );
+        assert_eq!(
+            p.decide(&c, "Session=1"),
+            strip("Session", None, StripReason::Undeclared)
+        );
     }
 
     #[test]
     fn unknown_cookies_follow_the_policy() {
         let strip_policy = policy("");
         let c = granting(&strip_policy, r#""analytics":true"#);
-        assert_eq!(strip_policy.decide(&c, "x=1"), strip("x", None, StripReason::Undeclared));
+        assert_eq!(
+            strip_policy.decide(&c, "x=1"),
+            strip("x", None, StripReason::Undeclared)
+        );
         let keep = policy("unknown_cookies = \"keep\"");
         assert_eq!(keep.decide(&granting(&keep, ""), "x=1"), Verdict::Keep);
         let as_analytics = policy("unknown_cookies = \"analytics\"");
-        assert_eq!(as_analytics.decide(&granting(&as_analytics, r#""analytics":true"#), "x=1"), Verdict::Keep);
+        assert_eq!(
+            as_analytics.decide(&granting(&as_analytics, r#""analytics":true"#), "x=1"),
+            Verdict::Keep
+        );
         assert_eq!(
             as_analytics.decide(&granting(&as_analytics, ""), "x=1"),
             strip("x", Some("analytics"), StripReason::NotGranted)
@@ -312,6 +413,9 @@ mod tests {
         let p = policy("");
         let c = granting(&p, "");
         assert_eq!(p.decide(&c, "  session =a"), Verdict::Keep);
-        assert_eq!(p.decide(&c, " theme=1"), strip("theme", Some("functional"), StripReason::NotGranted));
+        assert_eq!(
+            p.decide(&c, " theme=1"),
+            strip("theme", Some("functional"), StripReason::NotGranted)
+        );
     }
 }

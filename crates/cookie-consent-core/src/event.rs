@@ -57,7 +57,12 @@ impl Event<'_> {
     pub(crate) fn emit(&self, observer: Observer<'_>) {
         match *self {
             Event::Kept { .. } => {}
-            Event::Stripped { name, category, reason, enforced } => tracing::debug!(
+            Event::Stripped {
+                name,
+                category,
+                reason,
+                enforced,
+            } => tracing::debug!(
                 target: TARGET,
                 name,
                 category = category.unwrap_or(""),
@@ -65,7 +70,11 @@ impl Event<'_> {
                 enforced,
                 "Set-Cookie stripped"
             ),
-            Event::Purged { name, category, enforced } => tracing::debug!(
+            Event::Purged {
+                name,
+                category,
+                enforced,
+            } => tracing::debug!(
                 target: TARGET,
                 name,
                 category,
@@ -85,7 +94,9 @@ fn warn_undeclared_once(name: &str) {
     static WARNED: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
     let warned = WARNED.get_or_init(Default::default);
     // A poisoned lock only means another thread panicked while logging; go on.
-    let mut warned = warned.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut warned = warned
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if warned.len() >= MAX_WARNED || warned.contains(name) {
         return;
     }

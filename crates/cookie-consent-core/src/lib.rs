@@ -50,4 +50,4 @@ pub use policy::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyBuilder, PolicyError,
     SameSite, UnknownCookies, ESSENTIAL,
 };
-pub use response::{Reviewed, ResponseOutcome};
+pub use response::{ResponseOutcome, Reviewed};

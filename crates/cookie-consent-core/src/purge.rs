@@ -45,11 +45,15 @@ impl Policy {
                 if !is_cookie_name(name) {
                     continue;
                 }
-                let Ok(name) = std::str::from_utf8(name) else { continue };
+                let Ok(name) = std::str::from_utf8(name) else {
+                    continue;
+                };
                 if name == inner.consent_name() {
                     continue;
                 }
-                let Some(rule_index) = inner.lookup(name) else { continue };
+                let Some(rule_index) = inner.lookup(name) else {
+                    continue;
+                };
                 let category = inner.rule_category[rule_index];
                 if category == 0
                     || consent.grants_index(self, category)
@@ -69,12 +73,18 @@ impl Policy {
                     if context.enforced {
                         out.push(match domain {
                             None => format!("{name}=; Max-Age=0; Path={path}"),
-                            Some(domain) => format!("{name}=; Max-Age=0; Path={path}; Domain={domain}"),
+                            Some(domain) => {
+                                format!("{name}=; Max-Age=0; Path={path}; Domain={domain}")
+                            }
                         });
                     }
                 }
-                Event::Purged { name, category: inner.category_id(category), enforced: context.enforced }
-                    .emit(context.observer);
+                Event::Purged {
+                    name,
+                    category: inner.category_id(category),
+                    enforced: context.enforced,
+                }
+                .emit(context.observer);
                 purged.push(name.to_owned());
             }
         }

@@ -125,14 +125,31 @@ impl Policy {
             let judgement = self.judge(consent, value.as_ref(), now);
             depends_on_consent |= judgement.consulted_consent;
             if judgement.undeclared {
-                Event::Undeclared { name: judgement.name }.emit(observer);
+                Event::Undeclared {
+                    name: judgement.name,
+                }
+                .emit(observer);
             }
             match judgement.verdict {
                 Verdict::Keep => {
-                    Event::Kept { name: judgement.name, category: judgement.category }.emit(observer);
+                    Event::Kept {
+                        name: judgement.name,
+                        category: judgement.category,
+                    }
+                    .emit(observer);
                 }
-                Verdict::Strip { name, category, reason } => {
-                    Event::Stripped { name, category, reason, enforced }.emit(observer);
+                Verdict::Strip {
+                    name,
+                    category,
+                    reason,
+                } => {
+                    Event::Stripped {
+                        name,
+                        category,
+                        reason,
+                        enforced,
+                    }
+                    .emit(observer);
                     if enforced {
                         outcome.stripped.push(index);
                     }
@@ -148,8 +165,13 @@ impl Policy {
                     .into_iter()
                     .any(|v| set_cookie_name(v.as_ref()) == Some(name))
             };
-            let context = PurgeContext { response_sets, enforced, observer };
-            depends_on_consent |= self.purge(consent, request_cookies, context, &mut outcome.purges);
+            let context = PurgeContext {
+                response_sets,
+                enforced,
+                observer,
+            };
+            depends_on_consent |=
+                self.purge(consent, request_cookies, context, &mut outcome.purges);
         }
 
         outcome.add_vary = enforced
@@ -160,7 +182,12 @@ impl Policy {
     }
 
     /// The consent the response itself sets, if it sets (or removes) the consent cookie.
-    fn consent_set_by_response<S>(&self, request: &Consent, set_cookies: S, now: i64) -> Option<Consent>
+    fn consent_set_by_response<S>(
+        &self,
+        request: &Consent,
+        set_cookies: S,
+        now: i64,
+    ) -> Option<Consent>
     where
         S: IntoIterator,
         S::Item: AsRef<[u8]>,
@@ -172,7 +199,9 @@ impl Policy {
             if set_cookie_name(value) != Some(name) {
                 continue;
             }
-            let Some(cookie) = parse_set_cookie(value, now) else { continue };
+            let Some(cookie) = parse_set_cookie(value, now) else {
+                continue;
+            };
             let mut reading = Reading::MISSING;
             if !cookie.removal {
                 reading.add(self, set_cookie_value(value), now);
@@ -186,8 +215,14 @@ impl Policy {
 
 /// The value of a `Set-Cookie`: after the first `=`, up to the first `;`.
 fn set_cookie_value(set_cookie: &[u8]) -> &[u8] {
-    let after_eq = set_cookie.iter().position(|&b| b == b'=').map_or(&[][..], |eq| &set_cookie[eq + 1..]);
-    let end = after_eq.iter().position(|&b| b == b';').unwrap_or(after_eq.len());
+    let after_eq = set_cookie
+        .iter()
+        .position(|&b| b == b'=')
+        .map_or(&[][..], |eq| &set_cookie[eq + 1..]);
+    let end = after_eq
+        .iter()
+        .position(|&b| b == b';')
+        .unwrap_or(after_eq.len());
     after_eq[..end].trim_ascii()
 }
 
@@ -244,13 +279,24 @@ mod tests {
     }
 
     fn kept<'a>(outcome: &ResponseOutcome, set_cookies: &[&'a str]) -> Vec<&'a str> {
-        set_cookies.iter().enumerate().filter(|(i, _)| outcome.keeps(*i)).map(|(_, v)| *v).collect()
+        set_cookies
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| outcome.keeps(*i))
+            .map(|(_, v)| *v)
+            .collect()
     }
 
     #[test]
     fn kept_values_stay_in_order_and_stripped_ones_go() {
         let p = policy("");
-        let set = ["session=1", "_ga=2", "theme=3", "x=4", "session=5; Max-Age=0"];
+        let set = [
+            "session=1",
+            "_ga=2",
+            "theme=3",
+            "x=4",
+            "session=5; Max-Age=0",
+        ];
         let outcome = review(&p, "", &set, &[]);
         assert_eq!(kept(&outcome, &set), ["session=1", "session=5; Max-Age=0"]);
         assert_eq!(outcome.stripped(), [1, 2, 3]);
@@ -326,20 +372,33 @@ mod tests {
     #[test]
     fn purge_is_capped_deduplicated_and_only_for_token_names() {
         let p = policy("max_purge = 3");
-        let cookie = format!("{NONE}; _gid=1; _gid=2; sentry-a=1; sentry-b=2; sentry-c=3; sentry-d=4");
+        let cookie =
+            format!("{NONE}; _gid=1; _gid=2; sentry-a=1; sentry-b=2; sentry-c=3; sentry-d=4");
         let outcome = review(&p, &cookie, &[], &[]);
-        assert_eq!(outcome.purges(), ["_gid=; Max-Age=0; Path=/", "sentry-a=; Max-Age=0; Path=/", "sentry-b=; Max-Age=0; Path=/"]);
+        assert_eq!(
+            outcome.purges(),
+            [
+                "_gid=; Max-Age=0; Path=/",
+                "sentry-a=; Max-Age=0; Path=/",
+                "sentry-b=; Max-Age=0; Path=/"
+            ]
+        );
         let cookie = format!("{NONE}; sentry-a b=1; sentry-\u{e9}=2; sentry-(=3");
         assert!(review(&p, &cookie, &[], &[]).purges().is_empty());
         let zero = policy("max_purge = 0");
-        assert!(review(&zero, &format!("{NONE}; _gid=1"), &[], &[]).purges().is_empty());
+        assert!(review(&zero, &format!("{NONE}; _gid=1"), &[], &[])
+            .purges()
+            .is_empty());
     }
 
     #[test]
     fn vary_is_added_once_and_only_when_consent_mattered() {
         let p = policy("");
         assert!(review(&p, "", &["_ga=1"], &[]).add_vary());
-        assert!(review(&p, ALL, &["_ga=1"], &["Accept-Encoding"]).add_vary(), "kept by consent still depends on it");
+        assert!(
+            review(&p, ALL, &["_ga=1"], &["Accept-Encoding"]).add_vary(),
+            "kept by consent still depends on it"
+        );
         assert!(!review(&p, "", &["_ga=1"], &["accept-encoding, Cookie"]).add_vary());
         assert!(!review(&p, "", &["_ga=1"], &["*"]).add_vary());
         assert!(!review(&p, "", &["session=1", "x=1", "_ga=; Max-Age=0"], &[]).add_vary());
@@ -353,7 +412,13 @@ mod tests {
         let observer = |event: &Event<'_>| events.lock().unwrap().push(format!("{event:?}"));
         let cookie = format!("{NONE}; _gid=1");
         let consent = p.read_consent([cookie.as_str()], Signals::default());
-        let outcome = p.review_response(&consent, [cookie.as_str()], ["_ga=1"], [""; 0], Some(&observer));
+        let outcome = p.review_response(
+            &consent,
+            [cookie.as_str()],
+            ["_ga=1"],
+            [""; 0],
+            Some(&observer),
+        );
         assert!(outcome.leaves_headers_unchanged());
         assert_eq!(
             *events.lock().unwrap(),
@@ -370,7 +435,13 @@ mod tests {
         let events = Mutex::new(Vec::new());
         let observer = |event: &Event<'_>| events.lock().unwrap().push(format!("{event:?}"));
         let consent = p.read_consent([ALL], Signals::default());
-        p.review_response(&consent, [ALL], ["session=1", "_ga=1", "odd=1", "broken"], [""; 0], Some(&observer));
+        p.review_response(
+            &consent,
+            [ALL],
+            ["session=1", "_ga=1", "odd=1", "broken"],
+            [""; 0],
+            Some(&observer),
+        );
         assert_eq!(
             *events.lock().unwrap(),
             [
@@ -387,18 +458,45 @@ mod tests {
     fn gpc_from_the_request_applies_to_consent_set_by_the_response() {
         let p = Policy::from_toml_str("[[categories]]\nid = \"ads\"\nhonor_gpc = true\n[[cookies]]\nname = \"ad\"\ncategory = \"ads\"").unwrap();
         let accept = p.write_consent(&ConsentChoice::AcceptAll);
-        let consent = p.read_consent([""; 0], Signals { gpc: true, dnt: false });
-        let outcome = p.review_response(&consent, [""; 0], [accept.as_str(), "ad=1"], [""; 0], None);
+        let consent = p.read_consent(
+            [""; 0],
+            Signals {
+                gpc: true,
+                dnt: false,
+            },
+        );
+        let outcome =
+            p.review_response(&consent, [""; 0], [accept.as_str(), "ad=1"], [""; 0], None);
         assert!(outcome.keeps(0) && !outcome.keeps(1));
     }
 
     #[test]
     fn a_consent_from_another_policy_is_matched_by_category_id() {
         let site = policy("");
-        let billing = site.to_builder().cookie(crate::CookieRule::new("__stripe_mid", "essential")).build().unwrap();
-        let consent = site.read_consent([r#"cookie-preferences={"categories":{"analytics":true}}"#], Signals::default());
-        let outcome = billing.review_response(&consent, [""; 0], ["__stripe_mid=1", "_ga=1", "theme=1"], [""; 0], None);
+        let billing = site
+            .to_builder()
+            .cookie(crate::CookieRule::new("__stripe_mid", "essential"))
+            .build()
+            .unwrap();
+        let consent = site.read_consent(
+            [r#"cookie-preferences={"categories":{"analytics":true}}"#],
+            Signals::default(),
+        );
+        let outcome = billing.review_response(
+            &consent,
+            [""; 0],
+            ["__stripe_mid=1", "_ga=1", "theme=1"],
+            [""; 0],
+            None,
+        );
         assert_eq!(outcome.stripped(), [2]);
-        assert_eq!(billing.decide(&consent, "theme=1"), Verdict::Strip { name: "theme", category: Some("functional"), reason: StripReason::NotGranted });
+        assert_eq!(
+            billing.decide(&consent, "theme=1"),
+            Verdict::Strip {
+                name: "theme",
+                category: Some("functional"),
+                reason: StripReason::NotGranted
+            }
+        );
     }
 }

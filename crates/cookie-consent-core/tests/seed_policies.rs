@@ -7,7 +7,10 @@ const MINOPA_SEED: &str = include_str!("../../../examples/policies/seeds/minopa-
 const MIHARI_SEED: &str = include_str!("../../../examples/policies/seeds/mihari-cookie-policy.txt");
 
 fn load(file: &str) -> Policy {
-    let path = format!("{}/../../examples/policies/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../examples/policies/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     Policy::from_path(&path).unwrap_or_else(|err| panic!("{err}"))
 }
 
@@ -28,7 +31,10 @@ fn table_after<'a>(document: &'a str, heading: &str) -> Vec<[&'a str; 4]> {
         .skip(2)
         .take_while(|l| l.contains(" | "))
         .map(|row| {
-            let cells: Vec<&str> = row.split(" | ").map(|c| c.trim_end_matches(" |").trim()).collect();
+            let cells: Vec<&str> = row
+                .split(" | ")
+                .map(|c| c.trim_end_matches(" |").trim())
+                .collect();
             [cells[0], cells[1], cells[2], cells[3]]
         })
         .collect()
@@ -47,10 +53,17 @@ fn minopa_encodes_its_cookie_tables_row_for_row() {
         let table = table_after(MINOPA_SEED, heading);
         assert!(!table.is_empty(), "no table under {heading}");
         for [name, provider, purpose, expiry] in table {
-            let rule = policy.rule_for(name).unwrap_or_else(|| panic!("{name} is not declared"));
+            let rule = policy
+                .rule_for(name)
+                .unwrap_or_else(|| panic!("{name} is not declared"));
             assert_eq!(rule.name, name);
             assert_eq!(
-                (rule.category.as_str(), rule.provider.as_str(), rule.purpose.as_str(), rule.expiry.as_str()),
+                (
+                    rule.category.as_str(),
+                    rule.provider.as_str(),
+                    rule.purpose.as_str(),
+                    rule.expiry.as_str()
+                ),
                 (category, provider, purpose, expiry),
                 "{name}"
             );
@@ -58,7 +71,11 @@ fn minopa_encodes_its_cookie_tables_row_for_row() {
         }
     }
     assert_eq!(rows, 11);
-    assert_eq!(policy.cookies().len(), rows, "no cookie beyond the seed's tables");
+    assert_eq!(
+        policy.cookies().len(),
+        rows,
+        "no cookie beyond the seed's tables"
+    );
 }
 
 #[test]
@@ -73,7 +90,12 @@ fn minopa_categories_follow_the_document() {
         "3.4 Marketing Cookies",
     ]) {
         assert_eq!(category.title, heading[4..], "{}", category.id);
-        assert_eq!(category.description, paragraph_after(MINOPA_SEED, heading), "{}", category.id);
+        assert_eq!(
+            category.description,
+            paragraph_after(MINOPA_SEED, heading),
+            "{}",
+            category.id
+        );
         // §7: "- Essential Cookies: Legitimate interest - …"
         let legal = MINOPA_SEED
             .lines()
@@ -82,11 +104,17 @@ fn minopa_categories_follow_the_document() {
         assert_eq!(category.legal_basis, legal, "{}", category.id);
     }
     // §6's retention table.
-    assert_eq!(policy.categories()[0].retention, "Session to 1 year (varies by cookie)");
+    assert_eq!(
+        policy.categories()[0].retention,
+        "Session to 1 year (varies by cookie)"
+    );
     assert_eq!(policy.categories()[1].retention, "1 year");
     for part in ["Up to 2 years", "Up to 1 year", "Session only"] {
         assert!(
-            policy.categories()[2].retention.to_lowercase().contains(&part.to_lowercase()),
+            policy.categories()[2]
+                .retention
+                .to_lowercase()
+                .contains(&part.to_lowercase()),
             "analytics retention lacks {part:?}"
         );
         assert!(MINOPA_SEED.contains(part));
@@ -94,7 +122,10 @@ fn minopa_categories_follow_the_document() {
     let marketing = &policy.categories()[3];
     assert!(marketing.honor_gpc);
     assert!(!policy.categories()[..3].iter().any(|c| c.honor_gpc));
-    assert_eq!((policy.name(), policy.revision(), policy.mode()), ("Minopa", 1, Mode::OptIn));
+    assert_eq!(
+        (policy.name(), policy.revision(), policy.mode()),
+        ("Minopa", 1, Mode::OptIn)
+    );
     assert!(MINOPA_SEED.contains("We currently do not respond to DNT signals"));
 }
 
@@ -105,12 +136,20 @@ fn mihari_categories_follow_the_document() {
     assert_eq!(ids, ["essential", "performance", "functional", "analytics"]);
     for category in policy.categories() {
         let heading = category.title.as_str();
-        assert_eq!(category.description, paragraph_after(MIHARI_SEED, heading), "{}", category.id);
+        assert_eq!(
+            category.description,
+            paragraph_after(MIHARI_SEED, heading),
+            "{}",
+            category.id
+        );
         // §2 lists the four categories by these names.
         let listed = format!("- {} - ", heading.replace("Cookies", "cookies"));
         assert!(MIHARI_SEED.contains(&listed), "{heading}");
     }
-    assert_eq!((policy.name(), policy.revision(), policy.mode()), ("Mihari", 1, Mode::OptIn));
+    assert_eq!(
+        (policy.name(), policy.revision(), policy.mode()),
+        ("Mihari", 1, Mode::OptIn)
+    );
 }
 
 #[test]
@@ -135,7 +174,11 @@ fn mihari_declares_the_sites_cookies() {
         .collect();
     assert_eq!(declared, expected);
     // Each purpose is, word for word, a purpose the document lists under its category.
-    for rule in policy.cookies().iter().filter(|r| r.name != "cookie-preferences") {
+    for rule in policy
+        .cookies()
+        .iter()
+        .filter(|r| r.name != "cookie-preferences")
+    {
         let category = &policy.categories()[policy.category_index(&rule.category).unwrap()];
         let bullets: Vec<&str> = MIHARI_SEED
             .lines()
@@ -143,7 +186,15 @@ fn mihari_declares_the_sites_cookies() {
             .skip(2)
             .map_while(|l| l.strip_prefix("- "))
             .collect();
-        assert!(bullets.contains(&rule.purpose.as_str()), "{}: {:?} not in {bullets:?}", rule.name, rule.purpose);
+        assert!(
+            bullets.contains(&rule.purpose.as_str()),
+            "{}: {:?} not in {bullets:?}",
+            rule.name,
+            rule.purpose
+        );
     }
-    assert!(policy.rule_for("__stripe_mid").is_none(), "Stripe is added on billing pages only");
+    assert!(
+        policy.rule_for("__stripe_mid").is_none(),
+        "Stripe is added on billing pages only"
+    );
 }

@@ -118,12 +118,16 @@ impl Consent {
     /// Whether the category with this id is granted (`essential` always is;
     /// ids the policy does not know never are).
     pub fn allows(&self, category: &str) -> bool {
-        self.policy.category_index(category).is_some_and(|i| self.granted.contains(i))
+        self.policy
+            .category_index(category)
+            .is_some_and(|i| self.granted.contains(i))
     }
 
     /// The granted category ids, in policy order.
     pub fn granted(&self) -> impl Iterator<Item = &str> {
-        self.granted.indices().map(|i| self.policy.categories()[i].id.as_str())
+        self.granted
+            .indices()
+            .map(|i| self.policy.categories()[i].id.as_str())
     }
 
     /// The granted categories as a set of policy indices.
@@ -208,8 +212,10 @@ pub(crate) struct Reading {
 }
 
 impl Reading {
-    pub(crate) const MISSING: Reading =
-        Reading { state: ConsentState::Missing, recorded: CategorySet::EMPTY };
+    pub(crate) const MISSING: Reading = Reading {
+        state: ConsentState::Missing,
+        recorded: CategorySet::EMPTY,
+    };
 
     /// Adds one consent cookie value: grants intersect, the worst state wins.
     pub(crate) fn add(&mut self, policy: &Policy, raw: &[u8], now: i64) {
@@ -221,7 +227,10 @@ impl Reading {
                     Mode::OptIn => record.granted,
                     Mode::OptOut => inner.all.without(record.refused),
                 };
-                let max_age = inner.settings.consent_max_age_days.map(|d| i64::from(d) * 86_400);
+                let max_age = inner
+                    .settings
+                    .consent_max_age_days
+                    .map(|d| i64::from(d) * 86_400);
                 let state = match record.timestamp {
                     Some(t) if t > now.saturating_add(86_400) => ConsentState::Invalid,
                     _ if record.revision < inner.settings.revision => ConsentState::Outdated,
@@ -251,14 +260,23 @@ impl Reading {
         let (recorded, capped) = match (inner.settings.mode, self.state) {
             (_, ConsentState::Valid) => (self.recorded, false),
             (Mode::OptOut, ConsentState::Missing) => (inner.all, false),
-            (Mode::OptOut, ConsentState::Outdated | ConsentState::Expired) => (self.recorded, false),
+            (Mode::OptOut, ConsentState::Outdated | ConsentState::Expired) => {
+                (self.recorded, false)
+            }
             (Mode::OptIn, _) | (Mode::OptOut, ConsentState::Invalid) => (essential, true),
         };
         let recorded = recorded.with(essential);
         let signalled = signals.gpc || (signals.dnt && inner.settings.honor_dnt);
-        let denied = if signalled { inner.gpc } else { CategorySet::EMPTY };
+        let denied = if signalled {
+            inner.gpc
+        } else {
+            CategorySet::EMPTY
+        };
         // DNT only counts when honoured; remember it only then, so reasons stay exact.
-        let signals = Signals { gpc: signals.gpc, dnt: signals.dnt && inner.settings.honor_dnt };
+        let signals = Signals {
+            gpc: signals.gpc,
+            dnt: signals.dnt && inner.settings.honor_dnt,
+        };
         Consent {
             policy: policy.clone(),
             state: self.state,

@@ -22,7 +22,10 @@ fn policy(settings: &str) -> Policy {
 
 /// A `Cookie` header carrying `json` as the consent cookie, encoded as a browser does.
 fn cookie(json: &str) -> String {
-    format!("cookie-preferences={}", utf8_percent_encode(json, NON_ALPHANUMERIC))
+    format!(
+        "cookie-preferences={}",
+        utf8_percent_encode(json, NON_ALPHANUMERIC)
+    )
 }
 
 fn read(policy: &Policy, headers: &[&str]) -> Consent {
@@ -33,8 +36,7 @@ fn granted(consent: &Consent) -> Vec<&str> {
     consent.granted().collect()
 }
 
-const ANALYTICS_ONLY: &str =
-    r#"{"categories":{"functional":false,"analytics":true,"marketing":false},"revision":1,"timestamp":1763790000}"#;
+const ANALYTICS_ONLY: &str = r#"{"categories":{"functional":false,"analytics":true,"marketing":false},"revision":1,"timestamp":1763790000}"#;
 
 #[test]
 fn opt_in_missing_grants_essential_only() {
@@ -64,12 +66,18 @@ fn opt_in_outdated_grants_essential_only() {
 #[test]
 fn opt_in_expired_grants_essential_only() {
     let p = policy("revision = 1\nconsent_max_age_days = 30");
-    let old = format!(r#"{{"categories":{{"analytics":true}},"revision":1,"timestamp":{}}}"#, NOW - 31 * DAY);
+    let old = format!(
+        r#"{{"categories":{{"analytics":true}},"revision":1,"timestamp":{}}}"#,
+        NOW - 31 * DAY
+    );
     let consent = read(&p, &[&cookie(&old)]);
     assert_eq!(consent.state(), ConsentState::Expired);
     assert_eq!(granted(&consent), ["essential"]);
     // Within the maximum age it is valid.
-    let recent = format!(r#"{{"categories":{{"analytics":true}},"revision":1,"timestamp":{}}}"#, NOW - 29 * DAY);
+    let recent = format!(
+        r#"{{"categories":{{"analytics":true}},"revision":1,"timestamp":{}}}"#,
+        NOW - 29 * DAY
+    );
     assert_eq!(read(&p, &[&cookie(&recent)]).state(), ConsentState::Valid);
 }
 
@@ -79,7 +87,10 @@ fn undated_consent_is_expired_when_a_maximum_age_is_set() {
     let consent = read(&p, &[&cookie(r#"{"categories":{"analytics":true}}"#)]);
     assert_eq!(consent.state(), ConsentState::Expired);
     let p = policy("");
-    assert_eq!(read(&p, &[&cookie(r#"{"categories":{"analytics":true}}"#)]).state(), ConsentState::Valid);
+    assert_eq!(
+        read(&p, &[&cookie(r#"{"categories":{"analytics":true}}"#)]).state(),
+        ConsentState::Valid
+    );
 }
 
 #[test]
@@ -92,8 +103,15 @@ fn opt_in_invalid_grants_essential_only() {
 #[test]
 fn a_timestamp_over_a_day_ahead_is_invalid() {
     let p = policy("");
-    let at = |t: i64| cookie(&format!(r#"{{"categories":{{"analytics":true}},"timestamp":{t}}}"#));
-    assert_eq!(read(&p, &[&at(NOW + DAY + 1)]).state(), ConsentState::Invalid);
+    let at = |t: i64| {
+        cookie(&format!(
+            r#"{{"categories":{{"analytics":true}},"timestamp":{t}}}"#
+        ))
+    };
+    assert_eq!(
+        read(&p, &[&at(NOW + DAY + 1)]).state(),
+        ConsentState::Invalid
+    );
     assert_eq!(read(&p, &[&at(NOW + DAY - 1)]).state(), ConsentState::Valid);
 }
 
@@ -102,34 +120,60 @@ fn opt_out_rows_of_the_state_table() {
     let p = policy("mode = \"opt-out\"\nrevision = 2\nconsent_max_age_days = 30");
     let all = ["essential", "functional", "analytics", "marketing"];
     let missing = read(&p, &[]);
-    assert_eq!((missing.state(), granted(&missing)), (ConsentState::Missing, all.to_vec()));
+    assert_eq!(
+        (missing.state(), granted(&missing)),
+        (ConsentState::Missing, all.to_vec())
+    );
 
     let refuse_analytics = |revision: u64, timestamp: i64| {
-        cookie(&format!(r#"{{"categories":{{"analytics":false}},"revision":{revision},"timestamp":{timestamp}}}"#))
+        cookie(&format!(
+            r#"{{"categories":{{"analytics":false}},"revision":{revision},"timestamp":{timestamp}}}"#
+        ))
     };
     let recorded = vec!["essential", "functional", "marketing"];
     let valid = read(&p, &[&refuse_analytics(2, NOW)]);
-    assert_eq!((valid.state(), granted(&valid)), (ConsentState::Valid, recorded.clone()));
+    assert_eq!(
+        (valid.state(), granted(&valid)),
+        (ConsentState::Valid, recorded.clone())
+    );
     // An opt-out stands even when outdated or expired.
     let outdated = read(&p, &[&refuse_analytics(1, NOW)]);
-    assert_eq!((outdated.state(), granted(&outdated)), (ConsentState::Outdated, recorded.clone()));
+    assert_eq!(
+        (outdated.state(), granted(&outdated)),
+        (ConsentState::Outdated, recorded.clone())
+    );
     let expired = read(&p, &[&refuse_analytics(2, NOW - 40 * DAY)]);
-    assert_eq!((expired.state(), granted(&expired)), (ConsentState::Expired, recorded));
+    assert_eq!(
+        (expired.state(), granted(&expired)),
+        (ConsentState::Expired, recorded)
+    );
     let invalid = read(&p, &["cookie-preferences=%7B"]);
-    assert_eq!((invalid.state(), granted(&invalid)), (ConsentState::Invalid, vec!["essential"]));
+    assert_eq!(
+        (invalid.state(), granted(&invalid)),
+        (ConsentState::Invalid, vec!["essential"])
+    );
 }
 
 #[test]
 fn essential_is_granted_whatever_the_cookie_says() {
-    let consent = read(&policy(""), &[&cookie(r#"{"categories":{"essential":false,"analytics":true}}"#)]);
+    let consent = read(
+        &policy(""),
+        &[&cookie(
+            r#"{"categories":{"essential":false,"analytics":true}}"#,
+        )],
+    );
     assert_eq!(granted(&consent), ["essential", "analytics"]);
 }
 
 #[test]
 fn unknown_ids_and_fields_are_ignored() {
-    let json = r#"{"categories":{"ads":true,"analytics":true},"version":"2","extra":[1,{"a":null}]}"#;
+    let json =
+        r#"{"categories":{"ads":true,"analytics":true},"version":"2","extra":[1,{"a":null}]}"#;
     let consent = read(&policy(""), &[&cookie(json)]);
-    assert_eq!((consent.state(), granted(&consent)), (ConsentState::Valid, vec!["essential", "analytics"]));
+    assert_eq!(
+        (consent.state(), granted(&consent)),
+        (ConsentState::Valid, vec!["essential", "analytics"])
+    );
     assert!(!consent.allows("ads"));
 }
 
@@ -151,9 +195,16 @@ fn malformed_values_are_invalid() {
         r#"{"categories":{"analytics":true}} trailing"#,
         r#"{"categories":{"analytics":true}"#,
     ] {
-        assert_eq!(read(&p, &[&cookie(json)]).state(), ConsentState::Invalid, "{json}");
+        assert_eq!(
+            read(&p, &[&cookie(json)]).state(),
+            ConsentState::Invalid,
+            "{json}"
+        );
     }
-    assert_eq!(read(&p, &["cookie-preferences="]).state(), ConsentState::Invalid);
+    assert_eq!(
+        read(&p, &["cookie-preferences="]).state(),
+        ConsentState::Invalid
+    );
 }
 
 #[test]
@@ -168,7 +219,11 @@ fn quoted_raw_and_encoded_values_are_read() {
         format!("a=1;cookie-preferences={encoded} ; b=2"),
     ] {
         let consent = read(&p, &[&header]);
-        assert_eq!((consent.state(), granted(&consent)), (ConsentState::Valid, vec!["essential", "analytics"]), "{header}");
+        assert_eq!(
+            (consent.state(), granted(&consent)),
+            (ConsentState::Valid, vec!["essential", "analytics"]),
+            "{header}"
+        );
     }
 }
 
@@ -177,13 +232,19 @@ fn values_are_percent_decoded_once_and_plus_stays_plus() {
     let p = policy("");
     // `+` in the offset must survive decoding, or the date would not parse.
     let json = r#"{"categories":{"analytics":true},"timestamp":"2025-11-22T08:00:00+01:00"}"#;
-    let encoded = json.replace('{', "%7B").replace('}', "%7D").replace('"', "%22");
+    let encoded = json
+        .replace('{', "%7B")
+        .replace('}', "%7D")
+        .replace('"', "%22");
     assert!(encoded.contains('+'));
     let consent = read(&p, &[&format!("cookie-preferences={encoded}")]);
     assert_eq!(consent.state(), ConsentState::Valid);
     // Encoded twice is not decoded twice.
     let twice = utf8_percent_encode(&encoded, NON_ALPHANUMERIC).to_string();
-    assert_eq!(read(&p, &[&format!("cookie-preferences={twice}")]).state(), ConsentState::Invalid);
+    assert_eq!(
+        read(&p, &[&format!("cookie-preferences={twice}")]).state(),
+        ConsentState::Invalid
+    );
 }
 
 #[test]
@@ -197,13 +258,24 @@ fn rfc3339_timestamps_are_read() {
 #[test]
 fn oversize_values_are_invalid() {
     let p = policy("");
-    let padding = |n: usize| format!(r#"{{"categories":{{"analytics":true}},"pad":"{}"}}"#, "x".repeat(n));
+    let padding = |n: usize| {
+        format!(
+            r#"{{"categories":{{"analytics":true}},"pad":"{}"}}"#,
+            "x".repeat(n)
+        )
+    };
     let base = padding(0).len();
     let at_limit = padding(4096 - base);
     assert_eq!(at_limit.len(), 4096);
-    assert_eq!(read(&p, &[&format!("cookie-preferences={at_limit}")]).state(), ConsentState::Valid);
+    assert_eq!(
+        read(&p, &[&format!("cookie-preferences={at_limit}")]).state(),
+        ConsentState::Valid
+    );
     let over = padding(4097 - base);
-    assert_eq!(read(&p, &[&format!("cookie-preferences={over}")]).state(), ConsentState::Invalid);
+    assert_eq!(
+        read(&p, &[&format!("cookie-preferences={over}")]).state(),
+        ConsentState::Invalid
+    );
     let huge = format!("cookie-preferences={}", "%7B".repeat(100_000));
     assert_eq!(read(&p, &[&huge]).state(), ConsentState::Invalid);
 }
@@ -212,7 +284,10 @@ fn oversize_values_are_invalid() {
 fn non_utf8_bytes_are_invalid_and_do_not_hide_other_cookies() {
     let p = policy("");
     let bad: &[u8] = b"cookie-preferences={\"categories\":{\"analytics\":\xff}}";
-    assert_eq!(p.read_consent_at([bad], Signals::default(), NOW).state(), ConsentState::Invalid);
+    assert_eq!(
+        p.read_consent_at([bad], Signals::default(), NOW).state(),
+        ConsentState::Invalid
+    );
     let mut header = b"junk=\xff\xfe; ".to_vec();
     header.extend_from_slice(cookie(ANALYTICS_ONLY).as_bytes());
     let consent = p.read_consent_at([header.as_slice()], Signals::default(), NOW);
@@ -226,26 +301,38 @@ fn several_consent_cookies_intersect_and_the_worst_state_wins() {
     let analytics = cookie(r#"{"categories":{"analytics":true},"revision":1}"#);
     // Two Cookie headers (HTTP/2 crumbs).
     let consent = read(&p, &[&both, &analytics]);
-    assert_eq!((consent.state(), granted(&consent)), (ConsentState::Valid, vec!["essential", "analytics"]));
+    assert_eq!(
+        (consent.state(), granted(&consent)),
+        (ConsentState::Valid, vec!["essential", "analytics"])
+    );
     // Duplicate names in one header.
     let consent = read(&p, &[&format!("{both}; {analytics}")]);
     assert_eq!(granted(&consent), ["essential", "analytics"]);
     // One outdated: outdated, so essential only in opt-in.
     let old = cookie(r#"{"categories":{"analytics":true},"revision":0}"#);
     assert_eq!(read(&p, &[&both, &old]).state(), ConsentState::Outdated);
-    assert_eq!(read(&p, &[&both, "cookie-preferences=x", &old]).state(), ConsentState::Invalid);
+    assert_eq!(
+        read(&p, &[&both, "cookie-preferences=x", &old]).state(),
+        ConsentState::Invalid
+    );
     // In opt-out the intersection of recorded grants shows.
     let p = policy("mode = \"opt-out\"");
     let no_analytics = cookie(r#"{"categories":{"analytics":false}}"#);
     let no_functional = cookie(r#"{"categories":{"functional":false}}"#);
-    assert_eq!(granted(&read(&p, &[&no_analytics, &no_functional])), ["essential", "marketing"]);
+    assert_eq!(
+        granted(&read(&p, &[&no_analytics, &no_functional])),
+        ["essential", "marketing"]
+    );
 }
 
 #[test]
 fn gpc_denies_categories_that_honor_it() {
     let p = policy("");
     let all = cookie(r#"{"categories":{"functional":true,"analytics":true,"marketing":true}}"#);
-    let signals = Signals { gpc: true, dnt: false };
+    let signals = Signals {
+        gpc: true,
+        dnt: false,
+    };
     let consent = p.read_consent_at([all.as_str()], signals, NOW);
     assert_eq!(granted(&consent), ["essential", "functional", "analytics"]);
     assert_eq!(consent.refusal(&p, 3), StripReason::Gpc);
@@ -255,7 +342,10 @@ fn gpc_denies_categories_that_honor_it() {
 #[test]
 fn dnt_counts_only_when_honoured() {
     let all = cookie(r#"{"categories":{"functional":true,"analytics":true,"marketing":true}}"#);
-    let dnt = Signals { gpc: false, dnt: true };
+    let dnt = Signals {
+        gpc: false,
+        dnt: true,
+    };
     let ignored = policy("").read_consent_at([all.as_str()], dnt, NOW);
     assert!(ignored.allows("marketing"));
     assert!(!ignored.signals().dnt);
@@ -269,7 +359,10 @@ fn dnt_counts_only_when_honoured() {
 fn refusal_reasons_follow_the_state() {
     let p = policy("revision = 1");
     assert_eq!(read(&p, &[]).refusal(&p, 2), StripReason::Missing);
-    assert_eq!(read(&p, &["cookie-preferences=x"]).refusal(&p, 2), StripReason::Invalid);
+    assert_eq!(
+        read(&p, &["cookie-preferences=x"]).refusal(&p, 2),
+        StripReason::Invalid
+    );
     let old = cookie(r#"{"categories":{"analytics":true},"revision":0}"#);
     assert_eq!(read(&p, &[&old]).refusal(&p, 2), StripReason::Outdated);
     let valid = read(&p, &[&cookie(ANALYTICS_ONLY)]);
@@ -278,16 +371,41 @@ fn refusal_reasons_follow_the_state() {
     let expired = cookie(r#"{"categories":{"analytics":true},"revision":1,"timestamp":1}"#);
     assert_eq!(read(&p, &[&expired]).refusal(&p, 2), StripReason::Expired);
     // A signal on a category that is not granted anyway reports the state.
-    let missing_gpc = p.read_consent_at([""; 0], Signals { gpc: true, dnt: false }, NOW);
+    let missing_gpc = p.read_consent_at(
+        [""; 0],
+        Signals {
+            gpc: true,
+            dnt: false,
+        },
+        NOW,
+    );
     assert_eq!(missing_gpc.refusal(&p, 3), StripReason::Missing);
 }
 
 #[test]
 fn signals_are_read_from_headers() {
     let none: [&str; 0] = [];
-    assert_eq!(Signals::from_headers(["1"], none), Signals { gpc: true, dnt: false });
-    assert_eq!(Signals::from_headers([" 1\t"], ["1"]), Signals { gpc: true, dnt: true });
-    assert_eq!(Signals::from_headers(["0", "1"], none), Signals { gpc: true, dnt: false });
+    assert_eq!(
+        Signals::from_headers(["1"], none),
+        Signals {
+            gpc: true,
+            dnt: false
+        }
+    );
+    assert_eq!(
+        Signals::from_headers([" 1\t"], ["1"]),
+        Signals {
+            gpc: true,
+            dnt: true
+        }
+    );
+    assert_eq!(
+        Signals::from_headers(["0", "1"], none),
+        Signals {
+            gpc: true,
+            dnt: false
+        }
+    );
     for value in ["0", "", "1,1", "true", "01", "1 1"] {
         assert!(!Signals::from_headers([value], none).gpc, "{value:?}");
     }
@@ -303,10 +421,22 @@ fn written_consent_reads_back() {
         read(&p, &[&pair])
     };
     let all = read_back(&ConsentChoice::AcceptAll);
-    assert_eq!((all.state(), granted(&all)), (ConsentState::Valid, vec!["essential", "functional", "analytics", "marketing"]));
+    assert_eq!(
+        (all.state(), granted(&all)),
+        (
+            ConsentState::Valid,
+            vec!["essential", "functional", "analytics", "marketing"]
+        )
+    );
     let none = read_back(&ConsentChoice::RejectOptional);
-    assert_eq!((none.state(), granted(&none)), (ConsentState::Valid, vec!["essential"]));
-    let some = read_back(&ConsentChoice::Only(vec!["analytics".into(), "bogus".into()]));
+    assert_eq!(
+        (none.state(), granted(&none)),
+        (ConsentState::Valid, vec!["essential"])
+    );
+    let some = read_back(&ConsentChoice::Only(vec![
+        "analytics".into(),
+        "bogus".into(),
+    ]));
     assert_eq!(granted(&some), ["essential", "analytics"]);
 }
 
@@ -317,18 +447,38 @@ fn written_consent_has_the_configured_attributes() {
     )
     .unwrap();
     let value = p.write_consent_at(&ConsentChoice::AcceptAll, NOW);
-    let decoded = percent_encoding::percent_decode_str(&value).decode_utf8().unwrap().into_owned();
+    let decoded = percent_encoding::percent_decode_str(&value)
+        .decode_utf8()
+        .unwrap()
+        .into_owned();
     assert!(
-        decoded.starts_with(r#"cc={"categories":{"analytics":true},"revision":2,"timestamp":1763800000};"#),
+        decoded.starts_with(
+            r#"cc={"categories":{"analytics":true},"revision":2,"timestamp":1763800000};"#
+        ),
         "{decoded}"
     );
     let attributes: Vec<&str> = value.split("; ").skip(1).collect();
-    for expected in ["Path=/app", "Max-Age=172800", "Domain=example.com", "SameSite=Strict", "Secure", "HttpOnly"] {
-        assert!(attributes.contains(&expected), "{expected} missing from {value}");
+    for expected in [
+        "Path=/app",
+        "Max-Age=172800",
+        "Domain=example.com",
+        "SameSite=Strict",
+        "Secure",
+        "HttpOnly",
+    ] {
+        assert!(
+            attributes.contains(&expected),
+            "{expected} missing from {value}"
+        );
     }
     let reset = p.write_consent_at(&ConsentChoice::Reset, NOW);
     assert!(reset.starts_with("cc=;"), "{reset}");
-    assert!(reset.contains("Max-Age=0") && reset.contains("Path=/app") && reset.contains("Domain=example.com"), "{reset}");
+    assert!(
+        reset.contains("Max-Age=0")
+            && reset.contains("Path=/app")
+            && reset.contains("Domain=example.com"),
+        "{reset}"
+    );
 }
 
 #[test]

@@ -102,7 +102,12 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         }
         let (granted, refused) =
             categories.ok_or_else(|| de::Error::missing_field("categories"))?;
-        Ok(Record { granted, refused, revision: revision.unwrap_or(0), timestamp })
+        Ok(Record {
+            granted,
+            refused,
+            revision: revision.unwrap_or(0),
+            timestamp,
+        })
     }
 }
 
@@ -111,7 +116,10 @@ struct CategoriesSeed<'p>(&'p [Category]);
 
 impl<'de> DeserializeSeed<'de> for CategoriesSeed<'_> {
     type Value = (CategorySet, CategorySet);
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
@@ -146,7 +154,10 @@ struct CategoryKey<'p>(&'p [Category]);
 
 impl<'de> DeserializeSeed<'de> for CategoryKey<'_> {
     type Value = Option<usize>;
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_str(self)
     }
 }

@@ -66,14 +66,18 @@ impl Policy {
                 for (i, category) in self.categories().iter().enumerate().skip(1) {
                     let granted = match choice {
                         ConsentChoice::AcceptAll => true,
-                        ConsentChoice::Only(ids) => ids.iter().any(|id| *id == category.id),
+                        ConsentChoice::Only(ids) => ids.contains(&category.id),
                         ConsentChoice::RejectOptional | ConsentChoice::Reset => false,
                     };
                     let comma = if i > 1 { "," } else { "" };
                     // Category ids are validated to need no JSON escaping.
                     let _ = write!(json, "{comma}\"{}\":{granted}", category.id);
                 }
-                let _ = write!(json, "}},\"revision\":{},\"timestamp\":{now}}}", self.revision());
+                let _ = write!(
+                    json,
+                    "}},\"revision\":{},\"timestamp\":{now}}}",
+                    self.revision()
+                );
                 let value = utf8_percent_encode(&json, URI_COMPONENT).to_string();
                 (value, i64::from(config.max_age_days))
             }

@@ -113,7 +113,10 @@ impl PolicyBuilder {
         use super::file::Located;
         Policy::compile(
             self.settings,
-            self.categories.into_iter().map(Located::unlocated).collect(),
+            self.categories
+                .into_iter()
+                .map(Located::unlocated)
+                .collect(),
             self.cookies.into_iter().map(Located::unlocated).collect(),
             None,
         )

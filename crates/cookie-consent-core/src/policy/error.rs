@@ -45,7 +45,7 @@ impl fmt::Display for PolicyError {
         match (&self.file, self.line) {
             (Some(file), Some(line)) => write!(f, "{}:{line}: ", file.display())?,
             (Some(file), None) => write!(f, "{}: ", file.display())?,
-            (None, Some(line)) => write!(f, "line {line}: ", )?,
+            (None, Some(line)) => write!(f, "line {line}: ",)?,
             (None, None) => {}
         }
         if !self.field.is_empty() {

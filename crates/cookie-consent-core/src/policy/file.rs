@@ -42,7 +42,11 @@ impl Source<'_> {
         // A TOML `[table]` or `[[array]]` span covers its header only: the entry
         // runs on to the next header.
         let is_header = entry.starts_with('[');
-        let region = if is_header { self.text.get(span.start..)? } else { entry };
+        let region = if is_header {
+            self.text.get(span.start..)?
+        } else {
+            entry
+        };
         let mut offset = span.start;
         for (i, line) in region.split_inclusive('\n').enumerate() {
             let line_start = line.trim_start();
@@ -81,7 +85,11 @@ fn starts_with_key(line: &str, key: &str) -> bool {
 
 pub(crate) fn line_number(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// The document, generic over how entries are held while parsing
@@ -177,7 +185,10 @@ fn deserialize_error<E: std::fmt::Display>(
     prefix: &str,
 ) -> PolicyError {
     // toml's `Spanned` shows up in the path as a private field; hide it.
-    let mut field = err.path().to_string().replace(".$__serde_spanned_private_value", "");
+    let mut field = err
+        .path()
+        .to_string()
+        .replace(".$__serde_spanned_private_value", "");
     if field == "." {
         field.clear();
     }
@@ -187,7 +198,11 @@ fn deserialize_error<E: std::fmt::Display>(
         .and_then(|rest| rest.split('`').next())
     {
         if !field.ends_with(key) {
-            field = if field.is_empty() { key.to_owned() } else { format!("{field}.{key}") };
+            field = if field.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{field}.{key}")
+            };
         }
     }
     let field = match (prefix.is_empty(), field.is_empty()) {
@@ -208,7 +223,11 @@ pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
         .map_err(|err| named_by_span(text, &err, PolicyError::new("", err.message())))?;
     let doc: Doc = serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let inner = err.inner();
-        named_by_span(text, inner, deserialize_error(&err, inner.message(), None, ""))
+        named_by_span(
+            text,
+            inner,
+            deserialize_error(&err, inner.message(), None, ""),
+        )
     })?;
     let consent_span = doc.consent_cookie.as_ref().map(|c| c.span());
     let consent_cookie = doc.consent_cookie.as_ref().map(|c| c.get_ref().clone());
@@ -216,14 +235,23 @@ pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
     let categories = doc
         .categories
         .into_iter()
-        .map(|c| Located { span: Some(c.span()), value: Category::from(c.into_inner()) })
+        .map(|c| Located {
+            span: Some(c.span()),
+            value: Category::from(c.into_inner()),
+        })
         .collect();
     let cookies = doc
         .cookies
         .into_iter()
-        .map(|c| Located { span: Some(c.span()), value: c.into_inner() })
+        .map(|c| Located {
+            span: Some(c.span()),
+            value: c.into_inner(),
+        })
         .collect();
-    let source = Source { text, consent_cookie: consent_span };
+    let source = Source {
+        text,
+        consent_cookie: consent_span,
+    };
     Policy::compile(settings, categories, cookies, Some(&source))
 }
 
@@ -233,7 +261,9 @@ fn named_by_span(text: &str, err: &toml::de::Error, error: PolicyError) -> Polic
     let span = err.span();
     let mut error = error.at_line(span.as_ref().map(|s| line_number(text, s.start)));
     if error.field.is_empty() {
-        let key = span.and_then(|s| text.get(s)).map(|k| k.trim().trim_matches('"'));
+        let key = span
+            .and_then(|s| text.get(s))
+            .map(|k| k.trim().trim_matches('"'));
         if let Some(key) = key.filter(|k| !k.is_empty() && !k.contains(['\n', '=', '['])) {
             error.field = key.to_owned();
         }
@@ -260,7 +290,10 @@ pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
         let first_line = line_number(text, start);
         let mut deserializer = serde_json::Deserializer::from_str(raw.get());
         serde_path_to_error::deserialize(&mut deserializer)
-            .map(|value| Located { value, span: Some(span) })
+            .map(|value| Located {
+                value,
+                span: Some(span),
+            })
             .map_err(|err| {
                 let inner = err.inner();
                 let line = (inner.line() > 0).then(|| first_line + inner.line() - 1);
@@ -272,12 +305,18 @@ pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
         .map(|raw| entry(text, raw, "consent_cookie"))
         .transpose()?;
     let settings = doc.settings(
-        consent_cookie.as_ref().map(|c| c.value.clone()).unwrap_or_default(),
+        consent_cookie
+            .as_ref()
+            .map(|c| c.value.clone())
+            .unwrap_or_default(),
     );
     let mut categories = Vec::with_capacity(doc.categories.len());
     for (i, raw) in doc.categories.iter().enumerate() {
         let c: Located<RawCategory> = entry(text, raw, &format!("categories[{i}]"))?;
-        categories.push(Located { value: Category::from(c.value), span: c.span });
+        categories.push(Located {
+            value: Category::from(c.value),
+            span: c.span,
+        });
     }
     let cookies = doc
         .cookies
@@ -285,7 +324,10 @@ pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
         .enumerate()
         .map(|(i, raw)| entry(text, raw, &format!("cookies[{i}]")))
         .collect::<Result<Vec<Located<CookieRule>>, _>>()?;
-    let source = Source { text, consent_cookie: consent_cookie.and_then(|c| c.span) };
+    let source = Source {
+        text,
+        consent_cookie: consent_cookie.and_then(|c| c.span),
+    };
     Policy::compile(settings, categories, cookies, Some(&source))
 }
 

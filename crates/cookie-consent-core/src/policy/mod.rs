@@ -304,8 +304,14 @@ impl Policy {
         let text = std::fs::read_to_string(path).map_err(|err| {
             PolicyError::new("", format!("cannot read the policy file: {err}")).in_file(path)
         })?;
-        let is_json = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
-        let policy = if is_json { file::from_json(&text) } else { file::from_toml(&text) };
+        let is_json = path
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+        let policy = if is_json {
+            file::from_json(&text)
+        } else {
+            file::from_toml(&text)
+        };
         policy.map_err(|err| err.in_file(path))
     }
 
@@ -480,18 +486,32 @@ impl Policy {
             };
             if let Some(path) = &rule.path {
                 if !path.starts_with('/') || !path.bytes().all(is_attribute_byte) {
-                    return Err(error("path", format!("`{path}` must start with `/` and hold no `;` or control characters")));
+                    return Err(error(
+                        "path",
+                        format!(
+                            "`{path}` must start with `/` and hold no `;` or control characters"
+                        ),
+                    ));
                 }
             }
             if let Some(domain) = &rule.domain {
-                if domain.is_empty() || !domain.bytes().all(is_attribute_byte) || domain.contains(' ') {
-                    return Err(error("domain", format!("`{domain}` is not a valid cookie domain")));
+                if domain.is_empty()
+                    || !domain.bytes().all(is_attribute_byte)
+                    || domain.contains(' ')
+                {
+                    return Err(error(
+                        "domain",
+                        format!("`{domain}` is not a valid cookie domain"),
+                    ));
                 }
             }
             let index = rules.len();
             let duplicate = match rule.prefix() {
                 Some(prefix) => {
-                    let found = prefixes.iter().find(|(p, _)| &**p == prefix).map(|&(_, i)| i);
+                    let found = prefixes
+                        .iter()
+                        .find(|(p, _)| &**p == prefix)
+                        .map(|&(_, i)| i);
                     if found.is_none() {
                         prefixes.push((prefix.into(), index));
                     }
@@ -503,21 +523,26 @@ impl Policy {
                 let first_line = rule_lines[first]
                     .map(|l| format!(" (first declared at line {l})"))
                     .unwrap_or_default();
-                return Err(error("name", format!("cookie `{}` is declared twice{first_line}", rule.name)));
+                return Err(error(
+                    "name",
+                    format!("cookie `{}` is declared twice{first_line}", rule.name),
+                ));
             }
             rule_lines.push(line(&span, "name"));
             rules.push(rule);
             rule_category.push(category);
         }
         // Longest prefix first, so the first match is the most specific.
-        prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        prefixes.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
 
         let all = CategorySet::first(compiled_categories.len());
         let gpc = compiled_categories
             .iter()
             .enumerate()
             .filter(|(i, c)| c.honor_gpc && *i != 0)
-            .fold(CategorySet::EMPTY, |set, (i, _)| set.with(CategorySet::single(i)));
+            .fold(CategorySet::EMPTY, |set, (i, _)| {
+                set.with(CategorySet::single(i))
+            });
         Ok(Policy {
             inner: Arc::new(Compiled {
                 settings,
@@ -556,19 +581,26 @@ impl Compiled {
 }
 
 fn category_list(categories: &[Category]) -> String {
-    categories.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+    categories
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn is_category_id(id: &str) -> bool {
-    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A cookie-name token (RFC 6265 §4.1.1, RFC 9110 `token`).
 pub(crate) fn is_cookie_name(name: &[u8]) -> bool {
     !name.is_empty()
-        && name.iter().all(|&b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && name
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Bytes allowed in `Path` and `Domain` values: visible ASCII but `;`.
@@ -579,7 +611,9 @@ fn is_attribute_byte(b: u8) -> bool {
 fn check_pattern(name: &str) -> Result<(), String> {
     let stem = name.strip_suffix('*').unwrap_or(name);
     if name == "*" {
-        return Err("a bare `*` would match every cookie; name a prefix before it, like `_ga_*`".to_owned());
+        return Err(
+            "a bare `*` would match every cookie; name a prefix before it, like `_ga_*`".to_owned(),
+        );
     }
     if stem.contains('*') {
         return Err(format!("`{name}`: `*` may only stand at the end of a name"));
@@ -592,7 +626,10 @@ fn check_pattern(name: &str) -> Result<(), String> {
 
 fn validate_consent_cookie(config: &ConsentCookieConfig) -> Result<(), (&'static str, String)> {
     if !is_cookie_name(config.name.as_bytes()) || config.name.contains('*') {
-        return Err(("name", format!("`{}` is not a valid cookie name", config.name)));
+        return Err((
+            "name",
+            format!("`{}` is not a valid cookie name", config.name),
+        ));
     }
     if !config.path.starts_with('/') || !config.path.bytes().all(is_attribute_byte) {
         return Err(("path", format!("`{}` must start with `/`", config.path)));
@@ -603,7 +640,10 @@ fn validate_consent_cookie(config: &ConsentCookieConfig) -> Result<(), (&'static
         }
     }
     if config.same_site == SameSite::None && !config.secure {
-        return Err(("same_site", "SameSite=None requires secure = true; browsers refuse it otherwise".to_owned()));
+        return Err((
+            "same_site",
+            "SameSite=None requires secure = true; browsers refuse it otherwise".to_owned(),
+        ));
     }
     Ok(())
 }

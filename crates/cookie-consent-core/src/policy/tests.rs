@@ -51,7 +51,10 @@ fn every_setting_is_read_from_toml() {
     assert_eq!(policy.name(), "Shop");
     assert_eq!(policy.revision(), 3);
     assert_eq!(policy.mode(), Mode::OptOut);
-    assert_eq!(s.unknown_cookies, UnknownCookies::Category("analytics".into()));
+    assert_eq!(
+        s.unknown_cookies,
+        UnknownCookies::Category("analytics".into())
+    );
     assert_eq!(policy.enforcement(), Enforcement::ReportOnly);
     assert_eq!(s.consent_max_age_days, Some(180));
     assert!(s.honor_dnt);
@@ -59,10 +62,18 @@ fn every_setting_is_read_from_toml() {
     assert_eq!(s.max_purge, 5);
     let cc = policy.consent_cookie();
     assert_eq!(
-        (cc.name.as_str(), cc.max_age_days, cc.path.as_str(), cc.domain.as_deref()),
+        (
+            cc.name.as_str(),
+            cc.max_age_days,
+            cc.path.as_str(),
+            cc.domain.as_deref()
+        ),
         ("consent", 30, "/shop", Some(".shop.example"))
     );
-    assert_eq!((cc.secure, cc.same_site, cc.http_only), (true, SameSite::Strict, true));
+    assert_eq!(
+        (cc.secure, cc.same_site, cc.http_only),
+        (true, SameSite::Strict, true)
+    );
     assert!(policy.categories()[1].honor_gpc);
     assert_eq!(policy.cookies()[1].domain.as_deref(), Some(".shop.example"));
 }
@@ -85,7 +96,8 @@ fn essential_is_added_first_when_absent() {
 
 #[test]
 fn essential_anywhere_but_first_is_an_error() {
-    let err = toml_error("[[categories]]\nid = \"analytics\"\n\n[[categories]]\nid = \"essential\"\n");
+    let err =
+        toml_error("[[categories]]\nid = \"analytics\"\n\n[[categories]]\nid = \"essential\"\n");
     assert_eq!(err.field, "categories[1].id");
     assert_eq!(err.line, Some(5));
     assert!(err.message.contains("must be the first"), "{err}");
@@ -99,14 +111,24 @@ fn unknown_category_in_a_cookie_names_line_and_field() {
     assert_eq!(err.line, Some(6));
     assert!(err.message.contains("unknown category `analytcs`"), "{err}");
     assert!(err.message.contains("essential, analytics"), "{err}");
-    assert_eq!(err.to_string(), format!("line 6: field `cookies[0].category`: {}", err.message));
+    assert_eq!(
+        err.to_string(),
+        format!("line 6: field `cookies[0].category`: {}", err.message)
+    );
 }
 
 #[test]
 fn duplicate_category_id_is_an_error() {
     let err = toml_error("[[categories]]\nid = \"a\"\n[[categories]]\nid = \"a\"\n");
-    assert_eq!((err.field.as_str(), err.line), ("categories[1].id", Some(4)));
-    assert!(err.message.contains("duplicate category id `a` (first declared at line 2)"), "{err}");
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("categories[1].id", Some(4))
+    );
+    assert!(
+        err.message
+            .contains("duplicate category id `a` (first declared at line 2)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -114,7 +136,11 @@ fn duplicate_exact_name_is_an_error() {
     let text = "[[cookies]]\nname = \"sid\"\ncategory = \"essential\"\n\n[[cookies]]\ncategory = \"essential\"\nname = \"sid\"\n";
     let err = toml_error(text);
     assert_eq!((err.field.as_str(), err.line), ("cookies[1].name", Some(7)));
-    assert!(err.message.contains("declared twice (first declared at line 2)"), "{err}");
+    assert!(
+        err.message
+            .contains("declared twice (first declared at line 2)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -125,10 +151,18 @@ fn duplicate_prefix_is_an_error() {
 
 #[test]
 fn star_only_at_the_end_and_never_bare() {
-    for (name, needle) in [("a*b", "only stand at the end"), ("*", "bare `*`"), ("**", "only stand at the end")] {
+    for (name, needle) in [
+        ("a*b", "only stand at the end"),
+        ("*", "bare `*`"),
+        ("**", "only stand at the end"),
+    ] {
         let text = format!("[[cookies]]\nname = \"{name}\"\ncategory = \"essential\"\n");
         let err = toml_error(&text);
-        assert_eq!((err.field.as_str(), err.line), ("cookies[0].name", Some(2)), "{name}");
+        assert_eq!(
+            (err.field.as_str(), err.line),
+            ("cookies[0].name", Some(2)),
+            "{name}"
+        );
         assert!(err.message.contains(needle), "{name}: {err}");
     }
 }
@@ -137,17 +171,27 @@ fn star_only_at_the_end_and_never_bare() {
 fn invalid_cookie_names_are_errors() {
     for name in ["", "a b", "a;b", "é"] {
         let text = format!("[[cookies]]\nname = \"{name}\"\ncategory = \"essential\"\n");
-        assert!(toml_error(&text).message.contains("not a valid cookie name"), "{name}");
+        assert!(
+            toml_error(&text)
+                .message
+                .contains("not a valid cookie name"),
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn more_than_63_optional_categories_is_an_error() {
-    let mut text: String = (0..63).map(|i| format!("[[categories]]\nid = \"c{i}\"\n")).collect();
+    let mut text: String = (0..63)
+        .map(|i| format!("[[categories]]\nid = \"c{i}\"\n"))
+        .collect();
     assert_eq!(Policy::from_toml_str(&text).unwrap().categories().len(), 64);
     text.push_str("[[categories]]\nid = \"c63\"\n");
     let err = toml_error(&text);
-    assert_eq!((err.field.as_str(), err.line), ("categories[63].id", Some(128)));
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("categories[63].id", Some(128))
+    );
     assert!(err.message.contains("at most 63"), "{err}");
 }
 
@@ -158,13 +202,22 @@ fn unknown_keys_are_errors_everywhere() {
     assert!(err.message.contains("unknown field `nmae`"), "{err}");
 
     let err = toml_error("[[cookies]]\nname = \"a\"\ncategory = \"essential\"\nprovder = \"x\"\n");
-    assert_eq!((err.field.as_str(), err.line), ("cookies[0].provder", Some(4)));
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("cookies[0].provder", Some(4))
+    );
 
     let err = toml_error("[[categories]]\nid = \"a\"\nhonour_gpc = true\n");
-    assert_eq!((err.field.as_str(), err.line), ("categories[0].honour_gpc", Some(3)));
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("categories[0].honour_gpc", Some(3))
+    );
 
     let err = toml_error("[consent_cookie]\nsamesite = \"Lax\"\n");
-    assert_eq!((err.field.as_str(), err.line), ("consent_cookie.samesite", Some(2)));
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("consent_cookie.samesite", Some(2))
+    );
 }
 
 #[test]
@@ -177,7 +230,10 @@ fn bad_enum_values_are_errors() {
     assert_eq!(err.field, "enforcement");
 
     let err = toml_error("[consent_cookie]\nsame_site = \"lax\"\n");
-    assert_eq!((err.field.as_str(), err.line), ("consent_cookie.same_site", Some(2)));
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("consent_cookie.same_site", Some(2))
+    );
 }
 
 #[test]
@@ -185,7 +241,10 @@ fn wrong_types_are_errors() {
     let err = toml_error("revision = -1\n");
     assert_eq!((err.field.as_str(), err.line), ("revision", Some(1)));
     let err = toml_error("[[categories]]\nid = \"a\"\nhonor_gpc = \"yes\"\n");
-    assert_eq!((err.field.as_str(), err.line), ("categories[0].honor_gpc", Some(3)));
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("categories[0].honor_gpc", Some(3))
+    );
 }
 
 #[test]
@@ -210,9 +269,15 @@ fn unknown_cookies_must_name_a_known_category() {
 #[test]
 fn consent_cookie_is_validated() {
     let err = toml_error("[consent_cookie]\nsecure = false\nsame_site = \"None\"\n");
-    assert_eq!((err.field.as_str(), err.line), ("consent_cookie.same_site", Some(3)));
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("consent_cookie.same_site", Some(3))
+    );
     let err = toml_error("[consent_cookie]\nname = \"a b\"\n");
-    assert_eq!((err.field.as_str(), err.line), ("consent_cookie.name", Some(2)));
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("consent_cookie.name", Some(2))
+    );
     let err = toml_error("[consent_cookie]\npath = \"shop\"\n");
     assert_eq!(err.field, "consent_cookie.path");
 }
@@ -222,7 +287,10 @@ fn rule_paths_and_domains_are_validated() {
     let err = toml_error("[[cookies]]\nname = \"a\"\ncategory = \"essential\"\npath = \"x\"\n");
     assert_eq!((err.field.as_str(), err.line), ("cookies[0].path", Some(4)));
     let err = toml_error("[[cookies]]\nname = \"a\"\ncategory = \"essential\"\ndomain = \"a;b\"\n");
-    assert_eq!((err.field.as_str(), err.line), ("cookies[0].domain", Some(4)));
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("cookies[0].domain", Some(4))
+    );
 }
 
 #[test]
@@ -230,10 +298,21 @@ fn errors_from_a_file_name_the_file() {
     let dir = std::env::temp_dir().join(format!("cookie-consent-policy-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("site.toml");
-    std::fs::write(&path, "[[cookies]]\nname = \"_ga\"\ncategory = \"analytics\"\n").unwrap();
+    std::fs::write(
+        &path,
+        "[[cookies]]\nname = \"_ga\"\ncategory = \"analytics\"\n",
+    )
+    .unwrap();
     let err = Policy::from_path(&path).unwrap_err();
     assert_eq!(err.file.as_deref(), Some(path.as_path()));
-    assert_eq!(err.to_string(), format!("{}:3: field `cookies[0].category`: {}", path.display(), err.message));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:3: field `cookies[0].category`: {}",
+            path.display(),
+            err.message
+        )
+    );
 
     let missing = dir.join("missing.toml");
     let err = Policy::from_path(&missing).unwrap_err();
@@ -270,11 +349,18 @@ fn json_is_read_with_the_same_schema() {
 fn json_errors_name_line_and_field() {
     let json = "{\n  \"categories\": [{\"id\": \"analytics\"}],\n  \"cookies\": [\n    {\"name\": \"_ga\",\n     \"category\": \"ads\"}\n  ]\n}";
     let err = Policy::from_json_str(json).unwrap_err();
-    assert_eq!((err.field.as_str(), err.line), ("cookies[0].category", Some(5)));
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("cookies[0].category", Some(5))
+    );
 
-    let json = "{\n  \"cookies\": [\n    {\"name\": \"_ga\",\n     \"categori\": \"essential\"}\n  ]\n}";
+    let json =
+        "{\n  \"cookies\": [\n    {\"name\": \"_ga\",\n     \"categori\": \"essential\"}\n  ]\n}";
     let err = Policy::from_json_str(json).unwrap_err();
-    assert_eq!((err.field.as_str(), err.line), ("cookies[0].categori", Some(4)));
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("cookies[0].categori", Some(4))
+    );
 
     let json = "{\n  \"mode\": \"sometimes\"\n}";
     let err = Policy::from_json_str(json).unwrap_err();
@@ -289,8 +375,16 @@ fn builder_extends_a_policy_and_validates_like_a_file() {
     let site = Policy::from_toml_str(FULL).unwrap();
     let billing = site
         .to_builder()
-        .cookie(CookieRule::new("__stripe_mid", ESSENTIAL).provider("Stripe").purpose("Fraud prevention"))
-        .cookie(CookieRule::new("__stripe_sid", ESSENTIAL).provider("Stripe").purpose("Fraud prevention"))
+        .cookie(
+            CookieRule::new("__stripe_mid", ESSENTIAL)
+                .provider("Stripe")
+                .purpose("Fraud prevention"),
+        )
+        .cookie(
+            CookieRule::new("__stripe_sid", ESSENTIAL)
+                .provider("Stripe")
+                .purpose("Fraud prevention"),
+        )
         .build()
         .unwrap();
     assert_eq!(billing.cookies().len(), site.cookies().len() + 2);
@@ -298,9 +392,16 @@ fn builder_extends_a_policy_and_validates_like_a_file() {
     assert_eq!(billing.rule_for("__stripe_mid").unwrap().provider, "Stripe");
     assert!(site.rule_for("__stripe_mid").is_none());
 
-    let err = site.to_builder().cookie(CookieRule::new("sid", ESSENTIAL)).build().unwrap_err();
+    let err = site
+        .to_builder()
+        .cookie(CookieRule::new("sid", ESSENTIAL))
+        .build()
+        .unwrap_err();
     assert_eq!((err.field.as_str(), err.line), ("cookies[2].name", None));
-    let err = Policy::builder().cookie(CookieRule::new("x", "ads")).build().unwrap_err();
+    let err = Policy::builder()
+        .cookie(CookieRule::new("x", "ads"))
+        .build()
+        .unwrap_err();
     assert_eq!(err.field, "cookies[0].category");
     let built = Policy::builder()
         .name("Built")
@@ -309,7 +410,10 @@ fn builder_extends_a_policy_and_validates_like_a_file() {
         .category(Category::new("analytics").honor_gpc(true))
         .build()
         .unwrap();
-    assert_eq!((built.name(), built.revision(), built.mode()), ("Built", 2, Mode::OptOut));
+    assert_eq!(
+        (built.name(), built.revision(), built.mode()),
+        ("Built", 2, Mode::OptOut)
+    );
     assert_eq!(built.categories()[1].title, "analytics");
 }
 
