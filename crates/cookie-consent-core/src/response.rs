@@ -159,11 +159,12 @@ impl Policy {
 
         // Nothing can be purged while every category is granted.
         if consent.granted_set() != self.inner.all || !consent.policy().same_as(self) {
+            // Only what the response still sets once stripped values are gone.
+            let stripped = &outcome.stripped;
             let response_sets = |name: &str| {
-                set_cookies
-                    .clone()
-                    .into_iter()
-                    .any(|v| set_cookie_name(v.as_ref()) == Some(name))
+                set_cookies.clone().into_iter().enumerate().any(|(i, v)| {
+                    stripped.binary_search(&i).is_err() && set_cookie_name(v.as_ref()) == Some(name)
+                })
             };
             let context = PurgeContext {
                 response_sets,
@@ -367,6 +368,19 @@ mod tests {
         let outcome = review(&p, &cookie, &["theme=; Max-Age=0; Path=/app"], &[]);
         assert!(outcome.purges().is_empty(), "{:?}", outcome.purges());
         assert!(!outcome.add_vary());
+    }
+
+    #[test]
+    fn a_stripped_set_cookie_does_not_stop_the_purge_of_its_name() {
+        let p = policy("");
+        let outcome = review(&p, &format!("{NONE}; _gid=old"), &["_gid=new"], &[]);
+        assert_eq!(outcome.stripped(), [0]);
+        assert_eq!(outcome.purges(), ["_gid=; Max-Age=0; Path=/"]);
+        // In report-only mode nothing is stripped, so the response still sets it.
+        let p = policy("enforcement = \"report-only\"");
+        assert!(review(&p, &format!("{NONE}; _gid=old"), &["_gid=new"], &[])
+            .purges()
+            .is_empty());
     }
 
     #[test]
