@@ -376,11 +376,6 @@ mod tests {
         let outcome = review(&p, &format!("{NONE}; _gid=old"), &["_gid=new"], &[]);
         assert_eq!(outcome.stripped(), [0]);
         assert_eq!(outcome.purges(), ["_gid=; Max-Age=0; Path=/"]);
-        // In report-only mode nothing is stripped, so the response still sets it.
-        let p = policy("enforcement = \"report-only\"");
-        assert!(review(&p, &format!("{NONE}; _gid=old"), &["_gid=new"], &[])
-            .purges()
-            .is_empty());
     }
 
     #[test]
