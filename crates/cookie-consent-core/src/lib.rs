@@ -38,6 +38,7 @@ mod category;
 mod consent;
 mod decision;
 mod event;
+mod extract;
 mod policy;
 mod purge;
 mod response;
@@ -46,6 +47,8 @@ pub use category::{Category, CategorySet};
 pub use consent::{Consent, ConsentChoice, ConsentState, Signals};
 pub use decision::{StripReason, Verdict};
 pub use event::{Event, Observer, TARGET};
+#[cfg(feature = "axum")]
+pub use extract::MissingConsentLayer;
 pub use policy::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyBuilder, PolicyError,
     SameSite, UnknownCookies, ESSENTIAL,

@@ -1,0 +1,94 @@
+//! The response future of [`ConsentService`](crate::ConsentService).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use cookie_consent_core::{Consent, Reviewed};
+use http::header::{Entry, SET_COOKIE, VARY};
+use http::{HeaderMap, HeaderValue, Response};
+use pin_project_lite::pin_project;
+
+use crate::layer::Config;
+
+/// What the response is judged with, kept from the request.
+pub(crate) struct Pending {
+    pub(crate) config: Arc<Config>,
+    pub(crate) consent: Consent,
+    pub(crate) first_cookie: Option<HeaderValue>,
+    pub(crate) more_cookies: Vec<HeaderValue>,
+}
+
+pin_project! {
+    /// Resolves to the inner service's response with its cookie headers judged.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        future: F,
+        pending: Option<Pending>,
+    }
+}
+
+impl<F> ResponseFuture<F> {
+    pub(crate) fn new(future: F, pending: Pending) -> Self {
+        ResponseFuture {
+            future,
+            pending: Some(pending),
+        }
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = ready!(this.future.poll(cx))?;
+        if let Some(pending) = this.pending.take() {
+            // An inner ConsentLayer has decided already: the innermost one rules.
+            if response.extensions().get::<Reviewed>().is_none() {
+                apply(&pending, response.headers_mut());
+                response.extensions_mut().insert(Reviewed);
+            }
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// Edits the headers as the core's review says; decides nothing itself.
+fn apply(pending: &Pending, headers: &mut HeaderMap) {
+    let request_cookies = pending.first_cookie.iter().chain(&pending.more_cookies);
+    let outcome = pending.config.policy.review_response(
+        &pending.consent,
+        request_cookies,
+        &headers.get_all(SET_COOKIE),
+        &headers.get_all(VARY),
+        pending.config.on_event.as_deref().map(|f| f as _),
+    );
+    if !outcome.stripped().is_empty() {
+        if let Entry::Occupied(entry) = headers.entry(SET_COOKIE) {
+            let kept: Vec<HeaderValue> = entry
+                .remove_entry_mult()
+                .1
+                .enumerate()
+                .filter(|(index, _)| outcome.keeps(*index))
+                .map(|(_, value)| value)
+                .collect();
+            for value in kept {
+                headers.append(SET_COOKIE, value);
+            }
+        }
+    }
+    for purge in outcome.purges() {
+        // Purge values are built from validated names and attributes.
+        if let Ok(value) = HeaderValue::from_str(purge) {
+            headers.append(SET_COOKIE, value);
+        }
+    }
+    if outcome.add_vary() {
+        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    }
+}
