@@ -1,0 +1,321 @@
+//! A real axum `Router` served on loopback, asked over real HTTP/1.1.
+
+use std::net::SocketAddr;
+
+use axum::extract::Query;
+use axum::http::header::{LOCATION, SET_COOKIE, VARY};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{AppendHeaders, IntoResponse, Redirect};
+use axum::routing::get;
+use axum::Router;
+use bytes::Bytes;
+use cookie_consent_tower::{Consent, ConsentLayer, CookieRule, Policy};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+
+const MINOPA: &str = include_str!("../../../examples/policies/minopa.toml");
+
+fn minopa() -> Policy {
+    Policy::from_toml_str(MINOPA).unwrap()
+}
+
+/// Serves `app` on a free loopback port for the rest of the test.
+async fn serve(app: Router) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect()
+    }
+
+    fn set_cookie_names(&self) -> Vec<&str> {
+        self.set_cookies()
+            .iter()
+            .map(|v| v.split('=').next().unwrap())
+            .collect()
+    }
+
+    fn vary(&self) -> Vec<&str> {
+        self.headers
+            .get_all(VARY)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect()
+    }
+}
+
+/// One request over a fresh HTTP/1.1 connection.
+async fn fetch(addr: SocketAddr, method: &str, path: &str, cookies: &[&str]) -> Answer {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let mut request = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", addr.to_string());
+    for cookie in cookies {
+        request = request.header("cookie", *cookie);
+    }
+    let response = sender
+        .send_request(request.body(Empty::<Bytes>::new()).unwrap())
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body: String::from_utf8(body.to_vec()).unwrap(),
+    }
+}
+
+async fn get_(addr: SocketAddr, path: &str, cookies: &[&str]) -> Answer {
+    fetch(addr, "GET", path, cookies).await
+}
+
+/// `/set?name=A&name=B`: sets each named cookie.
+async fn set(Query(names): Query<Vec<(String, String)>>) -> impl IntoResponse {
+    let cookies: Vec<_> = names
+        .into_iter()
+        .filter(|(key, _)| key == "name")
+        .map(|(_, name)| (SET_COOKIE, format!("{name}=demo; Path=/; Max-Age=3600")))
+        .collect();
+    (AppendHeaders(cookies), "set")
+}
+
+async fn home(consent: Consent) -> String {
+    let script = if consent.allows("analytics") {
+        "<script src=/ga.js></script>"
+    } else {
+        ""
+    };
+    format!("{}|{script}", consent.state().as_str())
+}
+
+const ANALYTICS: &str = r#"cookie-preferences=%7B%22categories%22%3A%7B%22analytics%22%3Atrue%7D%2C%22revision%22%3A1%7D"#;
+
+#[tokio::test]
+async fn a_served_router_filters_set_cookie() {
+    let app = Router::new()
+        .route("/set", get(set))
+        .layer(ConsentLayer::new(minopa()));
+    let addr = serve(app).await;
+    let path = "/set?name=next-auth.session-token&name=_ga&name=theme&name=_clck";
+    let answer = get_(addr, path, &[]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.set_cookie_names(), ["next-auth.session-token"]);
+    assert_eq!(answer.vary(), ["Cookie"]);
+    assert_eq!(answer.body, "set");
+    let answer = get_(addr, path, &[ANALYTICS]).await;
+    assert_eq!(
+        answer.set_cookie_names(),
+        ["next-auth.session-token", "_ga", "_clck"]
+    );
+}
+
+#[tokio::test]
+async fn handlers_read_consent_and_render_accordingly() {
+    let app = Router::new()
+        .route("/", get(home))
+        .layer(ConsentLayer::new(minopa()));
+    let addr = serve(app).await;
+    assert_eq!(get_(addr, "/", &[]).await.body, "missing|");
+    assert_eq!(
+        get_(addr, "/", &[ANALYTICS]).await.body,
+        "valid|<script src=/ga.js></script>"
+    );
+    assert_eq!(
+        get_(addr, "/", &["cookie-preferences=garbage"]).await.body,
+        "invalid|"
+    );
+}
+
+#[tokio::test]
+async fn without_the_layer_the_extractor_answers_500_saying_what_to_do() {
+    let addr = serve(Router::new().route("/", get(home))).await;
+    let answer = get_(addr, "/", &[]).await;
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        answer
+            .body
+            .contains("add `cookie_consent_tower::ConsentLayer`"),
+        "{}",
+        answer.body
+    );
+}
+
+#[tokio::test]
+async fn redirects_head_and_errors_are_filtered() {
+    let redirect = || async {
+        (
+            AppendHeaders([
+                (SET_COOKIE, "_ga=1"),
+                (SET_COOKIE, "next-auth.csrf-token=1"),
+            ]),
+            Redirect::to("/"),
+        )
+    };
+    let error = || async {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            AppendHeaders([(SET_COOKIE, "_ga=1")]),
+            "boom",
+        )
+    };
+    let app = Router::new()
+        .route("/redirect", get(redirect))
+        .route("/error", get(error))
+        .route("/set", get(set))
+        .layer(ConsentLayer::new(minopa()));
+    let addr = serve(app).await;
+    let answer = get_(addr, "/redirect", &[]).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(answer.headers[LOCATION], "/");
+    assert_eq!(answer.set_cookies(), ["next-auth.csrf-token=1"]);
+    let answer = get_(addr, "/error", &[]).await;
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(answer.set_cookies().is_empty());
+    let answer = fetch(addr, "HEAD", "/set?name=_ga&name=next-auth.csrf-token", &[]).await;
+    assert_eq!(answer.set_cookie_names(), ["next-auth.csrf-token"]);
+}
+
+fn billing(site: &Policy) -> Policy {
+    let stripe = |name: &str| {
+        CookieRule::new(name, "essential")
+            .provider("Stripe")
+            .purpose("Fraud prevention")
+    };
+    site.to_builder()
+        .cookie(stripe("__stripe_mid"))
+        .cookie(stripe("__stripe_sid"))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_nested_router_carries_its_own_policy() {
+    let site = minopa();
+    let app = Router::new()
+        .route("/set", get(set))
+        .nest(
+            "/billing",
+            Router::new()
+                .route("/set", get(set))
+                .layer(ConsentLayer::new(billing(&site))),
+        )
+        .layer(ConsentLayer::new(site));
+    let addr = serve(app).await;
+    let query = "?name=__stripe_mid&name=__stripe_sid&name=_ga";
+    let answer = get_(addr, &format!("/billing/set{query}"), &[]).await;
+    assert_eq!(answer.set_cookie_names(), ["__stripe_mid", "__stripe_sid"]);
+    assert_eq!(
+        answer.vary(),
+        ["Cookie"],
+        "the outer layer passes the response through"
+    );
+    let answer = get_(addr, &format!("/set{query}"), &[]).await;
+    assert!(
+        answer.set_cookies().is_empty(),
+        "{:?}",
+        answer.set_cookies()
+    );
+}
+
+#[tokio::test]
+async fn a_route_layer_carries_its_own_policy() {
+    let site = minopa();
+    let app = Router::new()
+        .route("/billing/set", get(set))
+        .route_layer(ConsentLayer::new(billing(&site)))
+        .route("/set", get(set))
+        .layer(ConsentLayer::new(site));
+    let addr = serve(app).await;
+    assert_eq!(
+        get_(addr, "/billing/set?name=__stripe_mid", &[])
+            .await
+            .set_cookie_names(),
+        ["__stripe_mid"]
+    );
+    assert!(get_(addr, "/set?name=__stripe_mid", &[])
+        .await
+        .set_cookies()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn tower_cookies_set_cookies_are_filtered_when_the_layer_is_outside() {
+    use tower_cookies::{Cookie, CookieManagerLayer, Cookies};
+    let handler = |cookies: Cookies| async move {
+        cookies.add(Cookie::new("next-auth.csrf-token", "t"));
+        cookies.add(Cookie::new("theme", "dark"));
+        cookies.add(Cookie::new("_ga", "GA1"));
+        "ok"
+    };
+    let app = Router::new()
+        .route("/", get(handler))
+        .layer(CookieManagerLayer::new())
+        .layer(ConsentLayer::new(minopa()));
+    let addr = serve(app).await;
+    let mut names = get_(addr, "/", &[])
+        .await
+        .set_cookie_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>();
+    names.sort();
+    assert_eq!(names, ["next-auth.csrf-token"]);
+    let mut names = get_(addr, "/", &[ANALYTICS])
+        .await
+        .set_cookie_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>();
+    names.sort();
+    assert_eq!(names, ["_ga", "next-auth.csrf-token"]);
+}
+
+#[tokio::test]
+async fn tower_sessions_session_cookie_passes_when_the_layer_is_outside() {
+    use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
+    let handler = |session: Session| async move {
+        session.insert("user", 42).await.unwrap();
+        (AppendHeaders([(SET_COOKIE, "_clck=1; Path=/")]), "ok")
+    };
+    let site = minopa()
+        .to_builder()
+        .cookie(
+            CookieRule::new("id", "essential")
+                .provider("tower-sessions")
+                .purpose("Session"),
+        )
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/", get(handler))
+        .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false))
+        .layer(ConsentLayer::new(site));
+    let addr = serve(app).await;
+    let answer = get_(addr, "/", &[]).await;
+    assert_eq!(
+        answer.set_cookie_names(),
+        ["id"],
+        "the session cookie passes and _clck goes"
+    );
+}
