@@ -49,6 +49,8 @@ pub use decision::{StripReason, Verdict};
 pub use event::{Event, Observer, TARGET};
 #[cfg(feature = "axum")]
 pub use extract::MissingConsentLayer;
+#[cfg(feature = "actix")]
+pub use extract::MissingConsentMiddleware;
 pub use policy::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyBuilder, PolicyError,
     SameSite, UnknownCookies, ESSENTIAL,

@@ -1,0 +1,206 @@
+use std::fmt;
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::header::{HeaderName, HeaderValue, COOKIE, SET_COOKIE, VARY};
+use actix_web::{Error, HttpMessage, HttpRequest};
+use cookie_consent_core::{Consent, Event, Policy, Reviewed, Signals};
+use pin_project_lite::pin_project;
+
+type Callback = dyn Fn(&Event<'_>) + Send + Sync;
+
+struct Config {
+    policy: Policy,
+    on_event: Option<Box<Callback>>,
+}
+
+/// Applies a cookie [`Policy`] to every response of the wrapped app, scope or resource.
+///
+/// `Send + Clone` (the policy is shared by `Arc`), so it can be built outside
+/// `HttpServer::new`'s factory. See the [crate documentation](crate).
+#[derive(Clone)]
+#[must_use]
+pub struct ConsentMiddleware {
+    config: Arc<Config>,
+}
+
+impl ConsentMiddleware {
+    /// A middleware enforcing `policy`.
+    pub fn new(policy: Policy) -> Self {
+        ConsentMiddleware {
+            config: Arc::new(Config {
+                policy,
+                on_event: None,
+            }),
+        }
+    }
+
+    /// Calls `callback` with every [`Event`]: each kept, stripped and purged
+    /// cookie, and each undeclared name. For metrics; keep it cheap.
+    pub fn on_event<F>(self, callback: F) -> Self
+    where
+        F: Fn(&Event<'_>) + Send + Sync + 'static,
+    {
+        let policy = self.config.policy.clone();
+        ConsentMiddleware {
+            config: Arc::new(Config {
+                policy,
+                on_event: Some(Box::new(callback)),
+            }),
+        }
+    }
+
+    /// The policy this middleware enforces.
+    pub fn policy(&self) -> &Policy {
+        &self.config.policy
+    }
+}
+
+impl fmt::Debug for ConsentMiddleware {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConsentMiddleware")
+            .field("policy", &self.config.policy)
+            .field("on_event", &self.config.on_event.is_some())
+            .finish()
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for ConsentMiddleware
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = ConsentMiddlewareService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(ConsentMiddlewareService {
+            service,
+            config: Arc::clone(&self.config),
+        }))
+    }
+}
+
+/// The service [`ConsentMiddleware`] wraps around the inner service.
+pub struct ConsentMiddlewareService<S> {
+    service: S,
+    config: Arc<Config>,
+}
+
+static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
+static DNT: HeaderName = HeaderName::from_static("dnt");
+
+impl<S, B> Service<ServiceRequest> for ConsentMiddlewareService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = ConsentFuture<S::Future>;
+
+    forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        let headers = request.headers();
+        let signals = Signals::from_headers(headers.get_all(&SEC_GPC), headers.get_all(&DNT));
+        let consent = self
+            .config
+            .policy
+            .read_consent(headers.get_all(COOKIE), signals);
+        request.extensions_mut().insert(consent.clone());
+        ConsentFuture {
+            future: self.service.call(request),
+            config: Arc::clone(&self.config),
+            consent: Some(consent),
+        }
+    }
+}
+
+pin_project! {
+    /// Resolves to the inner service's response with its cookie headers judged.
+    pub struct ConsentFuture<F> {
+        #[pin]
+        future: F,
+        config: Arc<Config>,
+        consent: Option<Consent>,
+    }
+}
+
+impl<F, B> Future for ConsentFuture<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = std::task::ready!(this.future.poll(cx))?;
+        if let Some(consent) = this.consent.take() {
+            // An inner ConsentMiddleware has decided already: the innermost one rules.
+            if response.response().extensions().get::<Reviewed>().is_none() {
+                apply(this.config, &consent, &mut response);
+                response.response_mut().extensions_mut().insert(Reviewed);
+            }
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// Edits the headers as the core's review says; decides nothing itself.
+fn apply<B>(config: &Config, consent: &Consent, response: &mut ServiceResponse<B>) {
+    // The request stays reachable from the response (a reference-counted handle).
+    let request = response.request().clone();
+    let outcome = config.policy.review_response(
+        consent,
+        request.headers().get_all(COOKIE),
+        response.headers().get_all(SET_COOKIE),
+        response.headers().get_all(VARY),
+        config.on_event.as_deref().map(|f| f as _),
+    );
+    let headers = response.headers_mut();
+    if !outcome.stripped().is_empty() {
+        let mut index = 0;
+        headers.retain(|name, _| {
+            if *name != SET_COOKIE {
+                return true;
+            }
+            index += 1;
+            outcome.keeps(index - 1)
+        });
+    }
+    for purge in outcome.purges() {
+        // Purge values are built from validated names and attributes.
+        if let Ok(value) = HeaderValue::from_str(purge) {
+            headers.append(SET_COOKIE, value);
+        }
+    }
+    if outcome.add_vary() {
+        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    }
+}
+
+/// Reads the [`Consent`] that [`ConsentMiddleware`] put in the request.
+pub trait ConsentExt {
+    /// The request's consent, or `None` when no `ConsentMiddleware` wraps the route.
+    fn consent(&self) -> Option<Consent>;
+}
+
+impl ConsentExt for HttpRequest {
+    fn consent(&self) -> Option<Consent> {
+        self.extensions().get::<Consent>().cloned()
+    }
+}
+
+impl ConsentExt for ServiceRequest {
+    fn consent(&self) -> Option<Consent> {
+        self.extensions().get::<Consent>().cloned()
+    }
+}

@@ -1,0 +1,507 @@
+//! The middleware on real actix-web `App`s: every rule of the core, seen through actix.
+
+use std::sync::{Arc, Mutex};
+
+use actix_web::body::MessageBody;
+use actix_web::http::header::{COOKIE, LOCATION, SET_COOKIE, VARY};
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::{self, TestRequest};
+use actix_web::{web, App, HttpRequest, HttpResponse, ResponseError};
+use bytes::Bytes;
+use cookie_consent_actix::{
+    Consent, ConsentChoice, ConsentExt, ConsentMiddleware, CookieRule, Event, Policy,
+};
+
+const MINOPA: &str = include_str!("../../../examples/policies/minopa.toml");
+const ANALYTICS: &str = r#"cookie-preferences={"categories":{"analytics":true},"revision":1}"#;
+
+fn minopa() -> Policy {
+    Policy::from_toml_str(MINOPA).unwrap()
+}
+
+fn with_settings(settings: &str) -> Policy {
+    let key = settings.split('=').next().unwrap().trim();
+    let base: String = MINOPA
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{key} =")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    Policy::from_toml_str(&format!("{settings}\n{base}")).unwrap()
+}
+
+/// `/set?name=A&name=B&delete=C`, as the demo sites serve it.
+async fn set(query: web::Query<Vec<(String, String)>>) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    for (key, name) in query.iter() {
+        match key.as_str() {
+            "name" => {
+                response.append_header((SET_COOKIE, format!("{name}=demo; Path=/; Max-Age=3600")))
+            }
+            "delete" => response.append_header((SET_COOKIE, format!("{name}=; Path=/; Max-Age=0"))),
+            _ => &mut response,
+        };
+    }
+    response.body("set")
+}
+
+fn set_cookies<B>(response: &actix_web::dev::ServiceResponse<B>) -> Vec<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+fn names(set_cookies: &[String]) -> Vec<&str> {
+    set_cookies
+        .iter()
+        .map(|v| v.split('=').next().unwrap())
+        .collect()
+}
+
+fn vary<B>(response: &actix_web::dev::ServiceResponse<B>) -> Vec<String> {
+    response
+        .headers()
+        .get_all(VARY)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+fn get(path: &str, cookies: &[&str]) -> TestRequest {
+    let mut request = TestRequest::get().uri(path);
+    for cookie in cookies {
+        request = request.append_header((COOKIE, *cookie));
+    }
+    request
+}
+
+macro_rules! app {
+    ($middleware:expr) => {
+        test::init_service(
+            App::new()
+                .route("/set", web::get().to(set))
+                .wrap($middleware),
+        )
+        .await
+    };
+}
+
+#[actix_web::test]
+async fn essential_cookies_pass_and_ungranted_ones_are_stripped_in_order() {
+    let app = app!(ConsentMiddleware::new(minopa()));
+    let path = "/set?name=next-auth.session-token&name=_ga&name=theme&name=next-auth.csrf-token";
+    let response = test::call_service(&app, get(path, &[]).to_request()).await;
+    assert_eq!(
+        names(&set_cookies(&response)),
+        ["next-auth.session-token", "next-auth.csrf-token"]
+    );
+    assert_eq!(vary(&response), ["Cookie"]);
+    assert_eq!(test::read_body(response).await, "set");
+    let response = test::call_service(&app, get(path, &[ANALYTICS]).to_request()).await;
+    assert_eq!(
+        names(&set_cookies(&response)),
+        ["next-auth.session-token", "_ga", "next-auth.csrf-token"]
+    );
+}
+
+#[actix_web::test]
+async fn removals_pass_without_consent() {
+    let app = app!(ConsentMiddleware::new(minopa()));
+    let response =
+        test::call_service(&app, get("/set?delete=_ga&delete=theme", &[]).to_request()).await;
+    assert_eq!(
+        set_cookies(&response),
+        ["_ga=; Path=/; Max-Age=0", "theme=; Path=/; Max-Age=0"]
+    );
+    assert!(vary(&response).is_empty());
+}
+
+#[actix_web::test]
+async fn unknown_cookies_follow_the_policy() {
+    let app = app!(ConsentMiddleware::new(minopa()));
+    let response =
+        test::call_service(&app, get("/set?name=mystery", &[ANALYTICS]).to_request()).await;
+    assert!(set_cookies(&response).is_empty());
+    let app = app!(ConsentMiddleware::new(with_settings(
+        "unknown_cookies = \"keep\""
+    )));
+    let response = test::call_service(&app, get("/set?name=mystery", &[]).to_request()).await;
+    assert_eq!(names(&set_cookies(&response)), ["mystery"]);
+    let app = app!(ConsentMiddleware::new(with_settings(
+        "unknown_cookies = \"analytics\""
+    )));
+    let response =
+        test::call_service(&app, get("/set?name=mystery", &[ANALYTICS]).to_request()).await;
+    assert_eq!(names(&set_cookies(&response)), ["mystery"]);
+}
+
+#[actix_web::test]
+async fn withdrawn_cookies_are_purged_with_domain_variants() {
+    let policy = minopa()
+        .to_builder()
+        .cookie(CookieRule::new("_fbp", "marketing").domain(".minopa.com"))
+        .build()
+        .unwrap();
+    let app = app!(ConsentMiddleware::new(policy));
+    let none = r#"cookie-preferences={"categories":{},"revision":1}"#;
+    let response = test::call_service(
+        &app,
+        get("/set", &[none, "_ga=1; _fbp=1; next-auth.session-token=s"]).to_request(),
+    )
+    .await;
+    assert_eq!(
+        set_cookies(&response),
+        [
+            "_ga=; Max-Age=0; Path=/",
+            "_fbp=; Max-Age=0; Path=/",
+            "_fbp=; Max-Age=0; Path=/; Domain=.minopa.com"
+        ]
+    );
+    assert_eq!(vary(&response), ["Cookie"]);
+}
+
+#[actix_web::test]
+async fn vary_is_not_duplicated() {
+    let handler = || async {
+        HttpResponse::Ok()
+            .append_header((VARY, "Cookie"))
+            .append_header((SET_COOKIE, "_ga=1"))
+            .finish()
+    };
+    let app = test::init_service(
+        App::new()
+            .route("/", web::get().to(handler))
+            .wrap(ConsentMiddleware::new(minopa())),
+    )
+    .await;
+    let response = test::call_service(&app, get("/", &[]).to_request()).await;
+    assert_eq!(vary(&response), ["Cookie"]);
+    assert!(set_cookies(&response).is_empty());
+}
+
+#[actix_web::test]
+async fn gpc_denies_marketing() {
+    let policy = minopa()
+        .to_builder()
+        .cookie(CookieRule::new("_fbp", "marketing"))
+        .build()
+        .unwrap();
+    let app = app!(ConsentMiddleware::new(policy));
+    let all =
+        r#"cookie-preferences={"categories":{"analytics":true,"marketing":true},"revision":1}"#;
+    let request = get("/set?name=_fbp&name=_ga", &[all])
+        .insert_header(("sec-gpc", "1"))
+        .to_request();
+    assert_eq!(
+        names(&set_cookies(&test::call_service(&app, request).await)),
+        ["_ga"]
+    );
+    let request = get("/set?name=_fbp&name=_ga", &[all]).to_request();
+    assert_eq!(
+        names(&set_cookies(&test::call_service(&app, request).await)),
+        ["_fbp", "_ga"]
+    );
+}
+
+#[actix_web::test]
+async fn the_consent_set_by_the_response_is_in_force() {
+    let policy = minopa();
+    let reject = policy.write_consent(&ConsentChoice::RejectOptional);
+    let answer = reject.clone();
+    let handler = move || {
+        let answer = answer.clone();
+        async move {
+            HttpResponse::SeeOther()
+                .append_header((LOCATION, "/"))
+                .append_header((SET_COOKIE, answer))
+                .append_header((SET_COOKIE, "_ga=2"))
+                .finish()
+        }
+    };
+    let app = test::init_service(
+        App::new()
+            .route("/consent", web::post().to(handler))
+            .wrap(ConsentMiddleware::new(policy)),
+    )
+    .await;
+    let request = TestRequest::post()
+        .uri("/consent")
+        .append_header((COOKIE, ANALYTICS))
+        .append_header((COOKIE, "_ga=1"))
+        .to_request();
+    let response = test::call_service(&app, request).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        set_cookies(&response),
+        [reject, "_ga=; Max-Age=0; Path=/".to_owned()]
+    );
+}
+
+#[actix_web::test]
+async fn report_only_changes_nothing_and_reports() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let middleware = ConsentMiddleware::new(with_settings("enforcement = \"report-only\""))
+        .on_event(move |event| seen.lock().unwrap().push(format!("{event:?}")));
+    let app = app!(middleware);
+    let response = test::call_service(&app, get("/set?name=_ga", &["_clck=1"]).to_request()).await;
+    assert_eq!(names(&set_cookies(&response)), ["_ga"]);
+    assert!(vary(&response).is_empty());
+    assert_eq!(
+        *events.lock().unwrap(),
+        [
+            r#"Stripped { name: "_ga", category: Some("analytics"), reason: Missing, enforced: false }"#,
+            r#"Purged { name: "_clck", category: "analytics", enforced: false }"#,
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn the_callback_sees_every_decision() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let middleware = ConsentMiddleware::new(minopa()).on_event(move |event| {
+        if let Event::Kept { name, .. } | Event::Stripped { name, .. } = event {
+            seen.lock().unwrap().push(name.to_string());
+        }
+    });
+    let app = app!(middleware);
+    test::call_service(
+        &app,
+        get("/set?name=next-auth.csrf-token&name=_ga", &[]).to_request(),
+    )
+    .await;
+    assert_eq!(*events.lock().unwrap(), ["next-auth.csrf-token", "_ga"]);
+}
+
+#[derive(Debug)]
+struct Teapot;
+
+impl std::fmt::Display for Teapot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("teapot")
+    }
+}
+
+impl ResponseError for Teapot {
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::ImATeapot()
+            .append_header((SET_COOKIE, "_ga=1"))
+            .append_header((SET_COOKIE, "next-auth.csrf-token=1"))
+            .body("teapot")
+    }
+}
+
+#[actix_web::test]
+async fn responses_from_a_handlers_error_are_filtered() {
+    let failing = || async { Err::<HttpResponse, Teapot>(Teapot) };
+    let app = test::init_service(
+        App::new()
+            .route("/fail", web::get().to(failing))
+            .wrap(ConsentMiddleware::new(minopa())),
+    )
+    .await;
+    let response = test::call_service(&app, get("/fail", &[]).to_request()).await;
+    assert_eq!(response.status(), StatusCode::IM_A_TEAPOT);
+    assert_eq!(set_cookies(&response), ["next-auth.csrf-token=1"]);
+}
+
+#[actix_web::test]
+async fn redirects_and_head_are_filtered() {
+    let redirect = || async {
+        HttpResponse::Found()
+            .append_header((LOCATION, "/"))
+            .append_header((SET_COOKIE, "_ga=1"))
+            .finish()
+    };
+    let app = test::init_service(
+        App::new()
+            .route("/redirect", web::get().to(redirect))
+            .route("/set", web::route().method(Method::HEAD).to(set))
+            .wrap(ConsentMiddleware::new(minopa())),
+    )
+    .await;
+    let response = test::call_service(&app, get("/redirect", &[]).to_request()).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert!(set_cookies(&response).is_empty());
+    let request = TestRequest::default()
+        .method(Method::HEAD)
+        .uri("/set?name=_ga&name=next-auth.csrf-token")
+        .to_request();
+    let response = test::call_service(&app, request).await;
+    assert_eq!(names(&set_cookies(&response)), ["next-auth.csrf-token"]);
+}
+
+async fn show_consent(consent: Consent, request: HttpRequest) -> String {
+    let via_ext = request.consent().map(|c| c.state().as_str());
+    format!(
+        "{} {:?} {:?}",
+        consent.state().as_str(),
+        consent.granted().collect::<Vec<_>>(),
+        via_ext
+    )
+}
+
+#[actix_web::test]
+async fn handlers_reach_the_consent_by_extractor_and_by_the_request() {
+    let app = test::init_service(
+        App::new()
+            .route("/", web::get().to(show_consent))
+            .wrap(ConsentMiddleware::new(minopa())),
+    )
+    .await;
+    let body = test::call_and_read_body(&app, get("/", &[ANALYTICS]).to_request()).await;
+    assert_eq!(body, r#"valid ["essential", "analytics"] Some("valid")"#);
+}
+
+#[actix_web::test]
+async fn without_the_middleware_the_extractor_answers_500_saying_what_to_do() {
+    let app = test::init_service(App::new().route("/", web::get().to(show_consent))).await;
+    let response = test::call_service(&app, get("/", &[]).to_request()).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = test::read_body(response).await;
+    assert!(
+        String::from_utf8_lossy(&body)
+            .contains("add `.wrap(cookie_consent_actix::ConsentMiddleware::new(policy))`"),
+        "{body:?}"
+    );
+}
+
+fn billing(site: &Policy) -> Policy {
+    let stripe = |name: &str| {
+        CookieRule::new(name, "essential")
+            .provider("Stripe")
+            .purpose("Fraud prevention")
+    };
+    site.to_builder()
+        .cookie(stripe("__stripe_mid"))
+        .cookie(stripe("__stripe_sid"))
+        .build()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_scope_and_a_resource_carry_their_own_policy() {
+    let site = minopa();
+    let app = test::init_service(
+        App::new()
+            .service(
+                web::scope("/billing")
+                    .wrap(ConsentMiddleware::new(billing(&site)))
+                    .route("/set", web::get().to(set)),
+            )
+            .service(
+                web::resource("/pay")
+                    .wrap(ConsentMiddleware::new(billing(&site)))
+                    .route(web::get().to(set)),
+            )
+            .route("/set", web::get().to(set))
+            .wrap(ConsentMiddleware::new(site)),
+    )
+    .await;
+    let query = "?name=__stripe_mid&name=__stripe_sid&name=_ga";
+    let response =
+        test::call_service(&app, get(&format!("/billing/set{query}"), &[]).to_request()).await;
+    assert_eq!(
+        names(&set_cookies(&response)),
+        ["__stripe_mid", "__stripe_sid"]
+    );
+    assert_eq!(
+        vary(&response),
+        ["Cookie"],
+        "the outer middleware passes the response through"
+    );
+    let response = test::call_service(&app, get(&format!("/pay{query}"), &[]).to_request()).await;
+    assert_eq!(
+        names(&set_cookies(&response)),
+        ["__stripe_mid", "__stripe_sid"]
+    );
+    let response = test::call_service(&app, get(&format!("/set{query}"), &[]).to_request()).await;
+    assert!(set_cookies(&response).is_empty());
+}
+
+#[actix_web::test]
+async fn the_session_cookie_passes_when_the_middleware_is_outermost() {
+    use actix_session::storage::CookieSessionStore;
+    use actix_session::{Session, SessionMiddleware};
+    use actix_web::cookie::Key;
+    let handler = |session: Session| async move {
+        session.insert("user", 42).unwrap();
+        HttpResponse::Ok()
+            .append_header((SET_COOKIE, "_clck=1; Path=/"))
+            .finish()
+    };
+    let site = minopa()
+        .to_builder()
+        .cookie(CookieRule::new("id", "essential").provider("actix-session"))
+        .build()
+        .unwrap();
+    let app = test::init_service(
+        App::new()
+            .route("/", web::get().to(handler))
+            .wrap(SessionMiddleware::new(
+                CookieSessionStore::default(),
+                Key::generate(),
+            ))
+            .wrap(ConsentMiddleware::new(site)),
+    )
+    .await;
+    let response = test::call_service(&app, get("/", &[]).to_request()).await;
+    let mut cookies = set_cookies(&response);
+    cookies.sort();
+    assert_eq!(
+        names(&cookies),
+        ["id"],
+        "the session cookie passes and _clck goes"
+    );
+}
+
+#[actix_web::test]
+async fn a_streaming_body_passes_chunk_by_chunk() {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, actix_web::Error>>(1);
+    let receiver = Arc::new(Mutex::new(Some(receiver)));
+    let handler = move || {
+        let receiver = receiver.lock().unwrap().take().unwrap();
+        async move {
+            let stream = futures_util::stream::unfold(receiver, |mut r| async {
+                r.recv().await.map(|c| (c, r))
+            });
+            HttpResponse::Ok()
+                .append_header((SET_COOKIE, "_ga=1"))
+                .streaming(stream)
+        }
+    };
+    let app = test::init_service(
+        App::new()
+            .route("/", web::get().to(handler))
+            .wrap(ConsentMiddleware::new(minopa())),
+    )
+    .await;
+    let response = test::call_service(&app, get("/", &[]).to_request()).await;
+    assert!(set_cookies(&response).is_empty());
+    let mut body = std::pin::pin!(response.into_body());
+    for chunk in ["first", "second", "third"] {
+        sender.send(Ok(Bytes::from(chunk))).await.unwrap();
+        let next = std::future::poll_fn(|cx| body.as_mut().poll_next(cx)).await;
+        assert_eq!(
+            next.unwrap().unwrap(),
+            chunk,
+            "each chunk arrives as sent, before the next exists"
+        );
+    }
+    drop(sender);
+    assert!(std::future::poll_fn(|cx| body.as_mut().poll_next(cx))
+        .await
+        .is_none());
+}
+
+#[actix_web::test]
+async fn the_middleware_keeps_the_body_type_and_works_under_condition() {
+    // `Condition` requires the wrapped middleware to keep the body type: this compiles only if it does.
+    let app = test::init_service(App::new().route("/set", web::get().to(set)).wrap(
+        actix_web::middleware::Condition::new(true, ConsentMiddleware::new(minopa())),
+    ))
+    .await;
+    let response = test::call_service(&app, get("/set?name=_ga", &[]).to_request()).await;
+    assert!(set_cookies(&response).is_empty());
+}
