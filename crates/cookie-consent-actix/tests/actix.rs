@@ -459,9 +459,10 @@ async fn the_session_cookie_passes_when_the_middleware_is_outermost() {
 #[actix_web::test]
 async fn a_streaming_body_passes_chunk_by_chunk() {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, actix_web::Error>>(1);
-    let receiver = Arc::new(Mutex::new(Some(receiver)));
+    // actix handlers run on one thread: a RefCell suffices.
+    let receiver = std::rc::Rc::new(std::cell::RefCell::new(Some(receiver)));
     let handler = move || {
-        let receiver = receiver.lock().unwrap().take().unwrap();
+        let receiver = receiver.borrow_mut().take().unwrap();
         async move {
             let stream = futures_util::stream::unfold(receiver, |mut r| async {
                 r.recv().await.map(|c| (c, r))
