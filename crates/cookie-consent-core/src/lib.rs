@@ -41,6 +41,7 @@ mod event;
 mod extract;
 mod policy;
 mod purge;
+mod render;
 mod response;
 
 pub use category::{Category, CategorySet};

@@ -198,3 +198,34 @@ fn mihari_declares_the_sites_cookies() {
         "Stripe is added on billing pages only"
     );
 }
+
+/// Rows of every Markdown table in `markdown` under `## title`, as cells.
+fn rendered_rows<'a>(markdown: &'a str, title: &str) -> Vec<Vec<&'a str>> {
+    markdown
+        .lines()
+        .skip_while(|l| *l != format!("## {title}"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Cookie |"))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect()
+}
+
+#[test]
+fn minopa_markdown_reproduces_the_seed_tables_row_for_row() {
+    let policy = load("minopa.toml");
+    let markdown = policy.render_markdown();
+    for (title, heading) in [
+        ("Essential Cookies", "3.1 Essential Cookies"),
+        ("Functional Cookies", "3.2 Functional Cookies"),
+        ("Analytics Cookies", "3.3 Analytics Cookies"),
+    ] {
+        let seed: Vec<Vec<&str>> = table_after(MINOPA_SEED, heading)
+            .iter()
+            .map(|row| row.to_vec())
+            .collect();
+        assert_eq!(rendered_rows(&markdown, title), seed, "{title}");
+    }
+    assert!(rendered_rows(&markdown, "Marketing Cookies").is_empty());
+    assert!(markdown.contains("We do not currently set marketing cookies"));
+}

@@ -35,6 +35,42 @@ pub enum ConsentChoice {
     Reset,
 }
 
+impl ConsentChoice {
+    /// Reads the fields of a banner form ([`Policy::render_banner`]): `action` is
+    /// `accept-all`, `reject-optional`, `reset`, or `save` with one `category`
+    /// field per granted category. `None` when the form says none of these.
+    ///
+    /// ```
+    /// use cookie_consent_core::ConsentChoice;
+    ///
+    /// let form = [("action", "save"), ("category", "analytics")];
+    /// assert_eq!(ConsentChoice::from_form(form), Some(ConsentChoice::Only(vec!["analytics".into()])));
+    /// ```
+    pub fn from_form<I, K, V>(fields: I) -> Option<ConsentChoice>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut action = None;
+        let mut categories = Vec::new();
+        for (key, value) in fields {
+            match key.as_ref() {
+                "action" => action = Some(value.as_ref().to_owned()),
+                "category" => categories.push(value.as_ref().to_owned()),
+                _ => {}
+            }
+        }
+        match action.as_deref()? {
+            "accept-all" => Some(ConsentChoice::AcceptAll),
+            "reject-optional" => Some(ConsentChoice::RejectOptional),
+            "save" => Some(ConsentChoice::Only(categories)),
+            "reset" => Some(ConsentChoice::Reset),
+            _ => None,
+        }
+    }
+}
+
 impl Policy {
     /// The `Set-Cookie` value that records `choice`, with the configured
     /// attributes, the current revision and timestamp.
