@@ -1,0 +1,86 @@
+//! The demo site on actix-web (DESIGN §7), with Mihari's policy embedded.
+
+use actix_web::http::header::{ContentType, LOCATION, SET_COOKIE};
+use actix_web::{web, HttpRequest, HttpResponse};
+use cookie_consent_actix::{Consent, ConsentMiddleware, Policy, PolicyError};
+use cookie_consent_demo as demo;
+
+/// Mihari's policy, the default.
+pub const EMBEDDED_POLICY: &str = include_str!("../../policies/mihari.toml");
+
+/// Registers the demo site enforcing `policy` (`/billing` enforces it plus
+/// Stripe's cookies): `App::new().configure(app(policy)?)`.
+pub fn app(
+    policy: Policy,
+) -> Result<impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static, PolicyError> {
+    let billing = demo::billing_policy(&policy)?;
+    Ok(move |config: &mut web::ServiceConfig| {
+        config.service(
+            web::scope("")
+                .app_data(web::Data::new(policy.clone()))
+                .service(
+                    web::scope("/billing")
+                        .wrap(ConsentMiddleware::new(billing.clone()))
+                        .route("/demo/set", web::get().to(demo_set)),
+                )
+                .route("/", web::get().to(home))
+                .route("/cookie-policy", web::get().to(cookie_policy))
+                .route("/consent", web::post().to(consent))
+                .route("/demo/set", web::get().to(demo_set))
+                .route("/demo/consent", web::get().to(demo_consent))
+                .route("/healthz", web::get().to(|| async { "ok" }))
+                .wrap(ConsentMiddleware::new(policy.clone())),
+        );
+    })
+}
+
+fn with_cookies(
+    mut response: actix_web::HttpResponseBuilder,
+    cookies: Vec<String>,
+) -> actix_web::HttpResponseBuilder {
+    for cookie in cookies {
+        response.append_header((SET_COOKIE, cookie));
+    }
+    response
+}
+
+async fn home(policy: web::Data<Policy>, consent: Consent, request: HttpRequest) -> HttpResponse {
+    let settings = request
+        .query_string()
+        .split('&')
+        .any(|p| p == "cookie-settings");
+    with_cookies(HttpResponse::Ok(), demo::home_cookies(&policy))
+        .content_type(ContentType::html())
+        .body(demo::home_page(&policy, &consent, settings))
+}
+
+async fn cookie_policy(policy: web::Data<Policy>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::html())
+        .body(demo::policy_page(&policy))
+}
+
+async fn consent(
+    policy: web::Data<Policy>,
+    form: web::Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    match demo::consent_answer(&policy, form.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        Some(set_cookie) => HttpResponse::SeeOther()
+            .append_header((LOCATION, "/"))
+            .append_header((SET_COOKIE, set_cookie))
+            .finish(),
+        None => HttpResponse::BadRequest()
+            .body("action must be accept-all, reject-optional, save or reset"),
+    }
+}
+
+async fn demo_set(query: web::Query<Vec<(String, String)>>) -> HttpResponse {
+    let cookies = demo::demo_set_cookies(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    with_cookies(HttpResponse::Ok(), cookies).body("set")
+}
+
+async fn demo_consent(consent: Consent) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(demo::consent_json(&consent))
+}

@@ -1,0 +1,85 @@
+//! The demo site on axum (DESIGN §7), with Minopa's policy embedded.
+
+use axum::extract::{Form, Query, RawQuery};
+use axum::http::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::StatusCode;
+use axum::response::{AppendHeaders, Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use cookie_consent_demo as demo;
+use cookie_consent_tower::{Consent, ConsentLayer, Policy, PolicyError};
+
+/// Minopa's policy, the default.
+pub const EMBEDDED_POLICY: &str = include_str!("../../policies/minopa.toml");
+
+/// The demo site enforcing `policy`; `/billing` enforces it plus Stripe's cookies.
+pub fn app(policy: Policy) -> Result<Router, PolicyError> {
+    let billing = Router::new()
+        .route("/demo/set", get(demo_set))
+        .layer(ConsentLayer::new(demo::billing_policy(&policy)?));
+    Ok(Router::new()
+        .route("/", get(home))
+        .route("/cookie-policy", get(cookie_policy))
+        .route("/consent", post(consent))
+        .route("/demo/set", get(demo_set))
+        .route("/demo/consent", get(demo_consent))
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/billing", billing)
+        .layer(Extension(policy.clone()))
+        .layer(ConsentLayer::new(policy)))
+}
+
+fn with_cookies(cookies: Vec<String>, body: impl IntoResponse) -> Response {
+    let headers: Vec<_> = cookies.into_iter().map(|c| (SET_COOKIE, c)).collect();
+    (AppendHeaders(headers), body).into_response()
+}
+
+async fn home(
+    Extension(policy): Extension<Policy>,
+    consent: Consent,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let settings = query.is_some_and(|q| q.split('&').any(|p| p == "cookie-settings"));
+    with_cookies(
+        demo::home_cookies(&policy),
+        Html(demo::home_page(&policy, &consent, settings)),
+    )
+}
+
+async fn cookie_policy(Extension(policy): Extension<Policy>) -> Html<String> {
+    Html(demo::policy_page(&policy))
+}
+
+async fn consent(
+    Extension(policy): Extension<Policy>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    match demo::consent_answer(
+        &policy,
+        fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    ) {
+        Some(set_cookie) => (
+            StatusCode::SEE_OTHER,
+            [(LOCATION, "/".to_owned()), (SET_COOKIE, set_cookie)],
+        )
+            .into_response(),
+        None => (
+            StatusCode::BAD_REQUEST,
+            "action must be accept-all, reject-optional, save or reset",
+        )
+            .into_response(),
+    }
+}
+
+async fn demo_set(Query(query): Query<Vec<(String, String)>>) -> Response {
+    let cookies = demo::demo_set_cookies(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    with_cookies(cookies, "set")
+}
+
+async fn demo_consent(consent: Consent) -> Response {
+    (
+        [(CONTENT_TYPE, "application/json")],
+        demo::consent_json(&consent),
+    )
+        .into_response()
+}

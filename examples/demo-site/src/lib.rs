@@ -1,0 +1,152 @@
+//! What the demo sites (`example-axum-minopa`, `example-actix-mihari`) share:
+//! their settings, their pages and their cookies, all from the policy. Each
+//! site only routes requests here and translates headers, as the adapters do.
+
+use std::fmt::Write as _;
+
+use cookie_consent_core::{Consent, ConsentChoice, CookieRule, Policy, PolicyError, ESSENTIAL};
+
+/// Where a demo site listens and which policy it enforces.
+#[derive(Debug)]
+pub struct Settings {
+    /// `HOST`, default `127.0.0.1`.
+    pub host: String,
+    /// `PORT`, default 3000.
+    pub port: u16,
+    /// `COOKIE_POLICY` (a path), default the site's embedded policy.
+    pub policy: Policy,
+}
+
+impl Settings {
+    /// Reads `HOST`, `PORT` and `COOKIE_POLICY`; `embedded` is the site's own policy file.
+    /// The error is a sentence to print: a bad policy file gives its file, line and field.
+    pub fn from_env(embedded: &str) -> Result<Settings, String> {
+        let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
+        let port = match std::env::var("PORT") {
+            Ok(port) => port
+                .parse()
+                .map_err(|_| format!("PORT must be a port number, not {port:?}"))?,
+            Err(_) => 3000,
+        };
+        let policy = match std::env::var_os("COOKIE_POLICY") {
+            Some(path) => Policy::from_path(path),
+            None => Policy::from_toml_str(embedded),
+        }
+        .map_err(|err: PolicyError| format!("cookie policy: {err}"))?;
+        Ok(Settings { host, port, policy })
+    }
+}
+
+/// The billing pages' policy: the site's, plus Stripe's fraud-prevention cookies
+/// as essential (those the site policy does not already declare).
+pub fn billing_policy(site: &Policy) -> Result<Policy, PolicyError> {
+    ["__stripe_mid", "__stripe_sid"]
+        .into_iter()
+        .filter(|name| !site.cookies().iter().any(|rule| rule.name == *name))
+        .fold(site.to_builder(), |builder, name| {
+            let rule = CookieRule::new(name, ESSENTIAL)
+                .provider("Stripe")
+                .purpose("Fraud prevention");
+            builder.cookie(rule.expiry("1 year"))
+        })
+        .build()
+}
+
+/// The cookies the home page sets: one per rule but the consent cookie's, a
+/// prefix rule `p*` as `pdemo`.
+pub fn home_cookies(policy: &Policy) -> Vec<String> {
+    let consent_cookie = &policy.consent_cookie().name;
+    policy
+        .cookies()
+        .iter()
+        .filter(|rule| rule.name != *consent_cookie)
+        .map(|rule| match rule.prefix() {
+            Some(prefix) => format!("{prefix}demo=demo; Path=/; Max-Age=3600"),
+            None => format!("{}=demo; Path=/; Max-Age=3600", rule.name),
+        })
+        .collect()
+}
+
+/// `/demo/set?name=A&delete=C`: `A=demo; Path=/; Max-Age=3600`, `C=; Path=/; Max-Age=0`.
+pub fn demo_set_cookies<'a>(query: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    query
+        .into_iter()
+        .filter_map(|(key, name)| match key {
+            "name" => Some(format!("{name}=demo; Path=/; Max-Age=3600")),
+            "delete" => Some(format!("{name}=; Path=/; Max-Age=0")),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `/demo/consent`: `{"state":…,"granted":[…],"gpc":…}`.
+pub fn consent_json(consent: &Consent) -> String {
+    #[derive(serde::Serialize)]
+    struct View<'a> {
+        state: &'a str,
+        granted: Vec<&'a str>,
+        gpc: bool,
+    }
+    let view = View {
+        state: consent.state().as_str(),
+        granted: consent.granted().collect(),
+        gpc: consent.signals().gpc,
+    };
+    serde_json::to_string(&view).unwrap_or_default()
+}
+
+/// `POST /consent`: the Set-Cookie that records the form's choice, or `None` for a bad form.
+pub fn consent_answer<'a>(
+    policy: &Policy,
+    form: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<String> {
+    ConsentChoice::from_form(form).map(|choice| policy.write_consent(&choice))
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:48rem;padding:1rem;line-height:1.5}\
+table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}th,td{border:1px solid #999;padding:.3rem;text-align:left}\
+.cookie-banner{border:2px solid #333;padding:1rem;margin:1rem 0;background:#f6f6f6}\
+.cookie-banner button{font-size:1rem;padding:.5rem 1rem;margin:.25rem .5rem .25rem 0}\
+.cookie-banner fieldset div{padding:.25rem 0}summary{cursor:pointer;padding:.5rem 0}\
+:focus-visible{outline:3px solid #0057b7;outline-offset:2px}footer{margin-top:2rem;border-top:1px solid #ccc}";
+
+fn page(policy: &Policy, title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title} — {site}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\
+         <footer><p><a href=\"/?cookie-settings\" id=\"cookie-settings\">Cookie settings</a> · \
+         <a href=\"/cookie-policy\">Cookie policy</a></p></footer>\n</body>\n</html>\n",
+        site = policy.name(),
+    )
+}
+
+/// The home page: the banner when consent is needed or the visitor asked for
+/// the settings, and the analytics script only when analytics is granted.
+pub fn home_page(policy: &Policy, consent: &Consent, settings_requested: bool) -> String {
+    let mut body = format!("<main>\n<h1>Welcome to {}</h1>\n", policy.name());
+    if consent.needs_prompt() || settings_requested {
+        body.push_str(&policy.render_banner(consent, "/consent"));
+    }
+    let _ = write!(
+        body,
+        "<p>Your consent: <strong id=\"consent-state\">{}</strong>; granted: {}.</p>\n",
+        consent.state().as_str(),
+        consent.granted().collect::<Vec<_>>().join(", ")
+    );
+    // Third-party scripts stay off the page until their category is granted.
+    if consent.allows("analytics") {
+        body.push_str("<script src=\"/analytics.js\" data-category=\"analytics\"></script>\n");
+    }
+    body.push_str("</main>\n");
+    page(policy, "Home", &body)
+}
+
+/// The cookie-policy page, rendered from the policy.
+pub fn policy_page(policy: &Policy) -> String {
+    page(
+        policy,
+        "Cookie policy",
+        &format!("<main>\n{}</main>\n", policy.render_html()),
+    )
+}
