@@ -128,9 +128,9 @@ pub fn home_page(policy: &Policy, consent: &Consent, settings_requested: bool) -
     if consent.needs_prompt() || settings_requested {
         body.push_str(&policy.render_banner(consent, "/consent"));
     }
-    let _ = write!(
+    let _ = writeln!(
         body,
-        "<p>Your consent: <strong id=\"consent-state\">{}</strong>; granted: {}.</p>\n",
+        "<p>Your consent: <strong id=\"consent-state\">{}</strong>; granted: {}.</p>",
         consent.state().as_str(),
         consent.granted().collect::<Vec<_>>().join(", ")
     );
