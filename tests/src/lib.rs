@@ -1,0 +1,103 @@
+//! The cross-framework suite's harness: serving both demo sites in-process
+//! on free loopback ports, and a small HTTP/1.1 client to ask them.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use cookie_consent_core::Policy;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+
+/// Serves the axum demo (`example-axum-minopa`) with `policy`, on the current tokio runtime.
+pub async fn serve_axum_demo(policy: Policy) -> SocketAddr {
+    let app = example_axum_minopa::app(policy).expect("a valid policy");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free loopback port");
+    let addr = listener.local_addr().expect("a bound address");
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .await
+            .expect("the axum demo serves")
+    });
+    addr
+}
+
+/// Serves the actix demo (`example-actix-mihari`) with `policy`, on a thread of its own.
+pub fn serve_actix_demo(policy: Policy) -> SocketAddr {
+    let configure = example_actix_mihari::app(policy).expect("a valid policy");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(move || {
+                actix_web::App::new().configure(configure.clone())
+            })
+            .workers(1)
+            .disable_signals()
+            .bind(("127.0.0.1", 0))
+            .expect("a free loopback port");
+            sender
+                .send(server.addrs()[0])
+                .expect("the test waits for the address");
+            server.run().await.expect("the actix demo serves");
+        });
+    });
+    receiver.recv().expect("the actix demo starts")
+}
+
+/// What came back from one HTTP request.
+#[derive(Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Every `Set-Cookie` value, in order.
+    pub set_cookies: Vec<String>,
+    /// Every `Vary` value.
+    pub vary: Vec<String>,
+    /// The body, as text.
+    pub body: String,
+}
+
+/// Sends one request over a fresh HTTP/1.1 connection.
+pub async fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("the server accepts");
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("an HTTP/1.1 handshake");
+    tokio::spawn(connection);
+    let mut request = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", addr.to_string());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request
+        .body(Full::new(Bytes::from(body.to_owned())))
+        .expect("a valid request");
+    let response = sender.send_request(request).await.expect("a response");
+    let (parts, body) = response.into_parts();
+    let text = |name: &str| -> Vec<String> {
+        parts
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect()
+    };
+    Reply {
+        status: parts.status.as_u16(),
+        set_cookies: text("set-cookie"),
+        vary: text("vary"),
+        body: String::from_utf8_lossy(&body.collect().await.expect("a body").to_bytes())
+            .into_owned(),
+    }
+}

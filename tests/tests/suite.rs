@@ -1,0 +1,712 @@
+//! One table of scenarios, run against every layer: the core directly, the
+//! tower adapter, the actix adapter, and both demo sites over real HTTP.
+//! Every target must produce exactly the table's expectations, so any two
+//! that disagree fail the suite.
+
+use std::convert::Infallible;
+use std::fmt::Write as _;
+
+use bytes::Bytes;
+use cookie_consent_core::{Consent, CookieRule, Policy, Signals};
+use cookie_consent_demo as demo;
+use cookie_consent_tests::{send, serve_actix_demo, serve_axum_demo};
+use http_body_util::{BodyExt, Full};
+use tower::{Layer, ServiceExt};
+
+const MINOPA: &str = include_str!("../../examples/policies/minopa.toml");
+const MIHARI: &str = include_str!("../../examples/policies/mihari.toml");
+
+/// Which policy a scenario runs under.
+#[derive(Clone, Copy, Debug)]
+enum Site {
+    Minopa,
+    Mihari,
+    /// Minopa with these top-level settings instead of its own.
+    MinopaWith(&'static str),
+    /// Minopa plus `_fbp` as a marketing cookie (marketing honours GPC), with these settings.
+    MinopaMarketing(&'static str),
+}
+
+impl Site {
+    fn policy(self) -> Policy {
+        let with = |base: &str, settings: &str| {
+            let keys: Vec<&str> = settings
+                .lines()
+                .filter_map(|l| l.split('=').next())
+                .map(str::trim)
+                .collect();
+            let kept: String = base
+                .lines()
+                .filter(|l| {
+                    !keys
+                        .iter()
+                        .any(|k| !k.is_empty() && l.starts_with(&format!("{k} =")))
+                })
+                .map(|l| format!("{l}\n"))
+                .collect();
+            Policy::from_toml_str(&format!("{settings}\n{kept}")).expect("a valid scenario policy")
+        };
+        match self {
+            Site::Minopa => with(MINOPA, ""),
+            Site::Mihari => with(MIHARI, ""),
+            Site::MinopaWith(settings) => with(MINOPA, settings),
+            Site::MinopaMarketing(settings) => with(MINOPA, settings)
+                .to_builder()
+                .cookie(CookieRule::new("_fbp", "marketing").provider("Meta"))
+                .build()
+                .expect("a valid scenario policy"),
+        }
+    }
+}
+
+/// What the application answers.
+#[derive(Clone, Copy, Debug)]
+enum Answer {
+    /// `/demo/set`: sets `name`s, deletes `delete`s.
+    Set {
+        set: &'static [&'static str],
+        delete: &'static [&'static str],
+    },
+    /// The same under `/billing`, whose policy adds Stripe's cookies as essential.
+    Billing { set: &'static [&'static str] },
+    /// `POST /consent` with these form fields.
+    ConsentForm(&'static [(&'static str, &'static str)]),
+}
+
+struct Scenario {
+    name: &'static str,
+    site: Site,
+    cookies: &'static [&'static str],
+    gpc: bool,
+    dnt: bool,
+    answer: Answer,
+    /// Set-Cookies out, short: `set:N`, `del:N`, `purge:N`, `consent`, `consent-reset`.
+    expect_set_cookies: &'static [&'static str],
+    expect_vary: bool,
+    /// `/demo/consent` for the request.
+    expect_consent: &'static str,
+}
+
+const ANALYTICS_V1: &str = r#"cookie-preferences={"categories":{"analytics":true},"revision":1}"#;
+const NOTHING_V1: &str = r#"cookie-preferences={"categories":{},"revision":1}"#;
+const ALL_V1: &str = r#"cookie-preferences={"categories":{"functional":true,"analytics":true,"marketing":true,"performance":true},"revision":1}"#;
+
+const fn scenario(
+    name: &'static str,
+    site: Site,
+    cookies: &'static [&'static str],
+    answer: Answer,
+) -> Scenario {
+    Scenario {
+        name,
+        site,
+        cookies,
+        gpc: false,
+        dnt: false,
+        answer,
+        expect_set_cookies: &[],
+        expect_vary: false,
+        expect_consent: "",
+    }
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let set = |set| Answer::Set { set, delete: &[] };
+    vec![
+        Scenario {
+            expect_set_cookies: &["set:next-auth.session-token"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "first visit: only essential cookies pass",
+                Site::Minopa,
+                &[],
+                set(&["next-auth.session-token", "_ga", "theme", "_clck"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:_ga", "set:sentry-trace"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false}"#,
+            ..scenario(
+                "analytics granted: analytics cookies pass, prefix rules too",
+                Site::Minopa,
+                &[ANALYTICS_V1],
+                set(&["_ga", "theme", "sentry-trace"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["del:_ga", "del:theme"],
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "removals pass without consent",
+                Site::Minopa,
+                &[],
+                Answer::Set {
+                    set: &[],
+                    delete: &["_ga", "theme"],
+                },
+            )
+        },
+        Scenario {
+            expect_set_cookies: &[],
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false}"#,
+            ..scenario(
+                "undeclared cookies are stripped",
+                Site::Minopa,
+                &[ANALYTICS_V1],
+                set(&["mystery", "_GA"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["purge:_ga", "purge:_clck", "purge:theme"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "withdrawn cookies are purged",
+                Site::Minopa,
+                &[
+                    NOTHING_V1,
+                    "_ga=GA1; _clck=2; theme=dark; next-auth.session-token=s; other=1",
+                ],
+                set(&[]),
+            )
+        },
+        Scenario {
+            gpc: true,
+            expect_set_cookies: &["set:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics"],"gpc":true}"#,
+            ..scenario(
+                "Sec-GPC denies marketing",
+                Site::MinopaMarketing(""),
+                &[ALL_V1],
+                set(&["_fbp", "_ga"]),
+            )
+        },
+        Scenario {
+            dnt: true,
+            expect_set_cookies: &["set:_fbp", "set:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics","marketing"],"gpc":false}"#,
+            ..scenario(
+                "DNT is ignored unless honoured",
+                Site::MinopaMarketing(""),
+                &[ALL_V1],
+                set(&["_fbp", "_ga"]),
+            )
+        },
+        Scenario {
+            dnt: true,
+            expect_set_cookies: &["set:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics"],"gpc":false}"#,
+            ..scenario(
+                "DNT denies marketing when honoured",
+                Site::MinopaMarketing("honor_dnt = true"),
+                &[ALL_V1],
+                set(&["_fbp", "_ga"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["purge:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"outdated","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "a revision bump asks again",
+                Site::MinopaWith("revision = 2"),
+                &[ANALYTICS_V1, "_ga=1"],
+                set(&["_ga"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &[],
+            expect_vary: true,
+            expect_consent: r#"{"state":"expired","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "old consent expires",
+                Site::MinopaWith("consent_max_age_days = 30"),
+                &[
+                    r#"cookie-preferences={"categories":{"analytics":true},"revision":1,"timestamp":1}"#,
+                ],
+                set(&["_ga"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:next-auth.csrf-token"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"invalid","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "garbage consent grants only essential",
+                Site::Minopa,
+                &["cookie-preferences=%7Bnot json"],
+                set(&["_ga", "next-auth.csrf-token"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false}"#,
+            ..scenario(
+                "several consent cookies intersect",
+                Site::Minopa,
+                &[
+                    r#"cookie-preferences={"categories":{"functional":true,"analytics":true},"revision":1}"#,
+                    ANALYTICS_V1,
+                ],
+                set(&["theme", "_ga"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["consent"],
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "accept all sets the consent cookie",
+                Site::Minopa,
+                &[],
+                Answer::ConsentForm(&[("action", "accept-all")]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["consent", "purge:_ga", "purge:theme"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics","marketing"],"gpc":false}"#,
+            ..scenario(
+                "reject optional purges at once",
+                Site::Minopa,
+                &[ALL_V1, "_ga=1; theme=dark"],
+                Answer::ConsentForm(&[("action", "reject-optional")]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["consent", "purge:theme"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "customize with analytics only",
+                Site::Minopa,
+                &["_ga=1; theme=dark"],
+                Answer::ConsentForm(&[("action", "save"), ("category", "analytics")]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["consent-reset", "purge:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false}"#,
+            ..scenario(
+                "reset removes the consent and purges",
+                Site::Minopa,
+                &[ANALYTICS_V1, "_ga=1"],
+                Answer::ConsentForm(&[("action", "reset")]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:_ga", "set:theme"],
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "report-only changes nothing",
+                Site::MinopaWith("enforcement = \"report-only\""),
+                &["_clck=1"],
+                set(&["_ga", "theme"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:mystery"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "unknown cookies kept when the policy says so",
+                Site::MinopaWith("unknown_cookies = \"keep\""),
+                &[],
+                set(&["mystery", "_ga"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:_ga", "set:theme"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"missing","granted":["essential","functional","analytics","marketing"],"gpc":false}"#,
+            ..scenario(
+                "opt-out grants everything until refused",
+                Site::MinopaWith("mode = \"opt-out\""),
+                &[],
+                set(&["_ga", "theme"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:theme", "purge:_clck"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","marketing"],"gpc":false}"#,
+            ..scenario(
+                "opt-out refusal strips and purges",
+                Site::MinopaWith("mode = \"opt-out\""),
+                &[
+                    r#"cookie-preferences={"categories":{"analytics":false},"revision":1}"#,
+                    "_clck=1",
+                ],
+                set(&["_ga", "theme"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:mihari_session", "set:lb_route"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "Mihari first visit",
+                Site::Mihari,
+                &[],
+                set(&[
+                    "mihari_session",
+                    "mh_perf",
+                    "mh_prefs",
+                    "mh_analytics_id",
+                    "lb_route",
+                ]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:mh_prefs", "set:lang"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional"],"gpc":false}"#,
+            ..scenario(
+                "Mihari functional granted",
+                Site::Mihari,
+                &[r#"cookie-preferences={"categories":{"functional":true},"revision":1}"#],
+                set(&["mh_prefs", "lang", "mh_analytics_id"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["purge:mh_perf", "purge:tz"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "Mihari purge",
+                Site::Mihari,
+                &[NOTHING_V1, "mh_perf=1; tz=2; csrf_token=3"],
+                set(&[]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:__stripe_mid", "set:__stripe_sid"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "billing pages allow Stripe",
+                Site::Minopa,
+                &[],
+                Answer::Billing {
+                    set: &["__stripe_mid", "__stripe_sid", "_ga"],
+                },
+            )
+        },
+        Scenario {
+            expect_set_cookies: &[],
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            ..scenario(
+                "elsewhere Stripe is undeclared",
+                Site::Minopa,
+                &[],
+                set(&["__stripe_mid", "__stripe_sid"]),
+            )
+        },
+    ]
+}
+
+impl Scenario {
+    fn signals(&self) -> Vec<(&'static str, &'static str)> {
+        let mut headers = Vec::new();
+        if self.gpc {
+            headers.push(("sec-gpc", "1"));
+        }
+        if self.dnt {
+            headers.push(("dnt", "1"));
+        }
+        headers
+    }
+
+    /// The policy the answering route enforces.
+    fn route_policy(&self, site: &Policy) -> Policy {
+        match self.answer {
+            Answer::Billing { .. } => demo::billing_policy(site).expect("a billing policy"),
+            _ => site.clone(),
+        }
+    }
+
+    /// The Set-Cookie values the application itself answers with (what the demo routes set).
+    fn answer_set_cookies(&self, site: &Policy) -> Vec<String> {
+        match self.answer {
+            Answer::Set { set, delete } => demo::demo_set_cookies(
+                set.iter()
+                    .map(|n| ("name", *n))
+                    .chain(delete.iter().map(|n| ("delete", *n))),
+            ),
+            Answer::Billing { set } => demo::demo_set_cookies(set.iter().map(|n| ("name", *n))),
+            Answer::ConsentForm(form) => demo::consent_answer(site, form.iter().copied())
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn expected(&self) -> Observed {
+        let expand = |short: &&str| match short.split_once(':') {
+            Some(("set", name)) => format!("{name}=demo; Path=/; Max-Age=3600"),
+            Some(("del", name)) => format!("{name}=; Path=/; Max-Age=0"),
+            Some(("purge", name)) => format!("{name}=; Max-Age=0; Path=/"),
+            _ => short.to_string(),
+        };
+        Observed {
+            set_cookies: self.expect_set_cookies.iter().map(expand).collect(),
+            vary: self.expect_vary,
+            consent: self.expect_consent.to_owned(),
+        }
+    }
+}
+
+/// What a target answered, normalized: the consent cookie's value varies with the time.
+#[derive(Debug, PartialEq, Eq)]
+struct Observed {
+    set_cookies: Vec<String>,
+    vary: bool,
+    consent: String,
+}
+
+fn observed(set_cookies: Vec<String>, vary: &[String], consent: String) -> Observed {
+    let set_cookies = set_cookies
+        .into_iter()
+        .map(|value| match value.strip_prefix("cookie-preferences=") {
+            Some(rest) if rest.starts_with(';') => "consent-reset".to_owned(),
+            Some(_) => "consent".to_owned(),
+            None => value,
+        })
+        .collect();
+    let vary = vary.iter().any(|v| v.eq_ignore_ascii_case("cookie"));
+    Observed {
+        set_cookies,
+        vary,
+        consent,
+    }
+}
+
+fn cookie_header_values(s: &Scenario) -> Vec<&'static str> {
+    s.cookies.to_vec()
+}
+
+/// The core alone: read, review, apply the outcome to a list of values.
+fn run_core(s: &Scenario) -> Observed {
+    let site = s.site.policy();
+    let policy = s.route_policy(&site);
+    let signals = Signals {
+        gpc: s.gpc,
+        dnt: s.dnt,
+    };
+    let consent = policy.read_consent(cookie_header_values(s), signals);
+    let answer = s.answer_set_cookies(&site);
+    let outcome = policy.review_response(&consent, cookie_header_values(s), &answer, [""; 0], None);
+    let mut out: Vec<String> = answer
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| outcome.keeps(*i))
+        .map(|(_, v)| v.clone())
+        .collect();
+    out.extend(outcome.purges().iter().cloned());
+    let vary = if outcome.add_vary() {
+        vec!["Cookie".to_owned()]
+    } else {
+        vec![]
+    };
+    observed(out, &vary, consent_json_for(&site, s))
+}
+
+/// `/demo/consent` is served by the site-wide layer, whatever route answered.
+fn consent_json_for(site: &Policy, s: &Scenario) -> String {
+    let consent = site.read_consent(
+        cookie_header_values(s),
+        Signals {
+            gpc: s.gpc,
+            dnt: s.dnt,
+        },
+    );
+    demo::consent_json(&consent)
+}
+
+fn request_headers(s: &Scenario) -> Vec<(&'static str, &'static str)> {
+    let mut headers: Vec<_> = s.cookies.iter().map(|c| ("cookie", *c)).collect();
+    headers.extend(s.signals());
+    headers
+}
+
+/// The tower adapter around a handler that answers as the demo route would.
+async fn run_tower(s: &Scenario) -> Observed {
+    let site = s.site.policy();
+    let answer = s.answer_set_cookies(&site);
+    let handler = tower::service_fn(move |request: http::Request<()>| {
+        let consent = request
+            .extensions()
+            .get::<Consent>()
+            .cloned()
+            .expect("the layer adds Consent");
+        let mut response =
+            http::Response::new(Full::new(Bytes::from(demo::consent_json(&consent))));
+        for value in &answer {
+            response
+                .headers_mut()
+                .append("set-cookie", value.parse().expect("a valid header value"));
+        }
+        async move { Ok::<_, Infallible>(response) }
+    });
+    let mut request = http::Request::get("/").body(()).expect("a request");
+    for (name, value) in request_headers(s) {
+        request
+            .headers_mut()
+            .append(name, value.parse().expect("a valid header value"));
+    }
+    let service = cookie_consent_tower::ConsentLayer::new(s.route_policy(&site)).layer(handler);
+    let response = service.oneshot(request).await.expect("infallible");
+    let values = |name| {
+        response
+            .headers()
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    };
+    let (set_cookies, vary): (Vec<String>, Vec<String>) = (values("set-cookie"), values("vary"));
+    let _ = response.into_body().collect().await;
+    observed(set_cookies, &vary, consent_json_for(&site, s))
+}
+
+/// The actix adapter on an `App` whose handler answers as the demo route would.
+async fn run_actix(s: &Scenario) -> Observed {
+    use actix_web::{test, web, App, HttpResponse};
+    let site = s.site.policy();
+    let answer = s.answer_set_cookies(&site);
+    let handler = move || {
+        let answer = answer.clone();
+        async move {
+            let mut response = HttpResponse::Ok();
+            for value in answer {
+                response.append_header(("set-cookie", value));
+            }
+            response.finish()
+        }
+    };
+    let app = test::init_service(App::new().default_service(web::to(handler)).wrap(
+        cookie_consent_actix::ConsentMiddleware::new(s.route_policy(&site)),
+    ))
+    .await;
+    let mut request = test::TestRequest::get().uri("/");
+    for header in request_headers(s) {
+        request = request.append_header(header);
+    }
+    let response = test::call_service(&app, request.to_request()).await;
+    let values = |name| {
+        response
+            .headers()
+            .get_all(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    };
+    let (set_cookies, vary): (Vec<String>, Vec<String>) = (values("set-cookie"), values("vary"));
+    observed(set_cookies, &vary, consent_json_for(&site, s))
+}
+
+/// A demo site over HTTP: the answering route, then `/demo/consent`.
+async fn run_demo(addr: std::net::SocketAddr, s: &Scenario) -> Observed {
+    let headers = request_headers(s);
+    let query = |set: &[&str], delete: &[&str]| -> String {
+        let mut q = String::new();
+        for (key, names) in [("name", set), ("delete", delete)] {
+            for name in names {
+                let _ = write!(q, "{}{key}={name}", if q.is_empty() { "?" } else { "&" });
+            }
+        }
+        q
+    };
+    let reply = match s.answer {
+        Answer::Set { set, delete } => {
+            send(
+                addr,
+                "GET",
+                &format!("/demo/set{}", query(set, delete)),
+                &headers,
+                "",
+            )
+            .await
+        }
+        Answer::Billing { set } => {
+            send(
+                addr,
+                "GET",
+                &format!("/billing/demo/set{}", query(set, &[])),
+                &headers,
+                "",
+            )
+            .await
+        }
+        Answer::ConsentForm(form) => {
+            let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let mut with_type = headers.clone();
+            with_type.push(("content-type", "application/x-www-form-urlencoded"));
+            send(addr, "POST", "/consent", &with_type, &body.join("&")).await
+        }
+    };
+    assert!(
+        matches!(reply.status, 200 | 303),
+        "{}: status {}",
+        s.name,
+        reply.status
+    );
+    let consent = send(addr, "GET", "/demo/consent", &headers, "").await.body;
+    observed(reply.set_cookies, &reply.vary, consent)
+}
+
+#[test]
+fn every_layer_agrees_on_every_scenario() {
+    let scenarios = scenarios();
+    let mut results: Vec<(&str, &str, Observed)> = Vec::new();
+    for s in &scenarios {
+        results.push(("core", s.name, run_core(s)));
+    }
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    tokio.block_on(async {
+        for s in &scenarios {
+            results.push(("tower", s.name, run_tower(s).await));
+            let addr = serve_axum_demo(s.site.policy()).await;
+            results.push(("axum demo", s.name, run_demo(addr, s).await));
+        }
+    });
+    actix_web::rt::System::new().block_on(async {
+        for s in &scenarios {
+            results.push(("actix", s.name, run_actix(s).await));
+        }
+    });
+    // The actix demo runs on its own threads; ask it from tokio.
+    tokio.block_on(async {
+        for s in &scenarios {
+            let addr = serve_actix_demo(s.site.policy());
+            results.push(("actix demo", s.name, run_demo(addr, s).await));
+        }
+    });
+
+    let mut report = String::new();
+    for s in &scenarios {
+        let expected = s.expected();
+        for (target, _, got) in results.iter().filter(|(_, name, _)| *name == s.name) {
+            if *got != expected {
+                let _ = writeln!(
+                    report,
+                    "{target} disagrees on {:?}:\n  expected {expected:?}\n  got      {got:?}",
+                    s.name
+                );
+            }
+        }
+    }
+    assert_eq!(
+        results.len(),
+        scenarios.len() * 5,
+        "every target ran every scenario"
+    );
+    assert!(report.is_empty(), "{report}");
+}
