@@ -1,0 +1,261 @@
+//! A real browser (Debian's `chromium` driven through `chromedriver`) against
+//! both demo sites: the banner, reject, accept, customize and withdraw, with
+//! the browser's own cookie jar as the judge.
+//!
+//! Without a browser these tests skip and say so; with
+//! `COOKIE_CONSENT_BROWSER=require` (as `.ci/run` sets) a missing browser fails them.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use cookie_consent_core::Policy;
+use cookie_consent_tests::{send, serve_actix_demo, serve_axum_demo};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Whether the browser is here; `None` means the test should skip.
+fn browser_available(test: &str) -> Option<()> {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return Some(());
+    }
+    let message = format!(
+        "{test}: needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
+    );
+    if std::env::var("COOKIE_CONSENT_BROWSER").as_deref() == Ok("require") {
+        panic!("{message}; COOKIE_CONSENT_BROWSER=require");
+    }
+    eprintln!("skipped: {message}");
+    None
+}
+
+/// A chromedriver on a free port, killed when dropped.
+struct Driver {
+    child: tokio::process::Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = tokio::process::Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts");
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let driver_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(driver_addr).await.is_ok() {
+                return driver;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("chromedriver did not listen on port {port} within 5 s");
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+async fn open_browser(driver: &Driver, profile: &Path) -> Client {
+    let capabilities = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=390,844",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a WebDriver session")
+}
+
+/// The names of the cookies in the browser's jar.
+async fn jar(client: &Client) -> BTreeSet<String> {
+    client
+        .get_all_cookies()
+        .await
+        .expect("cookies")
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect()
+}
+
+/// The names the home page sets for the rules of `category` (a prefix `p*` as `pdemo`).
+fn names_in(policy: &Policy, category: &str) -> BTreeSet<String> {
+    policy
+        .cookies()
+        .iter()
+        .filter(|r| r.category == category && r.name != policy.consent_cookie().name)
+        .map(|r| {
+            r.prefix()
+                .map_or_else(|| r.name.clone(), |p| format!("{p}demo"))
+        })
+        .collect()
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("a click");
+}
+
+async fn banner_shown(client: &Client) -> bool {
+    client.find(Locator::Id("cookie-banner")).await.is_ok()
+}
+
+/// The five steps of the issue, on one site.
+async fn walk_through(
+    site: &str,
+    addr: SocketAddr,
+    policy: Policy,
+    analytics_cookie: &str,
+    functional_cookie: &str,
+) {
+    assert_eq!(send(addr, "GET", "/healthz", &[], "").await.body, "ok");
+    let dir = std::env::temp_dir().join(format!(
+        "cookie-consent-browser-{site}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let driver = Driver::start().await;
+    let client = open_browser(&driver, &dir.join("profile")).await;
+    let home = format!("http://{addr}/");
+    let essential = names_in(&policy, "essential");
+    let analytics = names_in(&policy, "analytics");
+    let consent_cookie = policy.consent_cookie().name.clone();
+
+    // 1. First visit: the banner shows and the jar holds only essential cookies.
+    client.goto(&home).await.unwrap();
+    assert!(
+        banner_shown(&client).await,
+        "{site}: the banner shows on a first visit"
+    );
+    assert_eq!(jar(&client).await, essential, "{site}: first visit");
+    let screenshot = dir.join("banner.png");
+    std::fs::write(&screenshot, client.screenshot().await.unwrap()).unwrap();
+    println!("{site}: banner screenshot at {}", screenshot.display());
+
+    // 2. Reject optional, reload: still essential only, plus the consent cookie.
+    click(&client, "button[value=reject-optional]").await;
+    client.refresh().await.unwrap();
+    let mut expected = essential.clone();
+    expected.insert(consent_cookie.clone());
+    assert_eq!(jar(&client).await, expected, "{site}: after reject");
+    assert!(
+        !banner_shown(&client).await,
+        "{site}: no banner once chosen"
+    );
+
+    // 3. Cookie settings, accept all, reload: the analytics cookies are in the jar.
+    click(&client, "#cookie-settings").await;
+    assert!(
+        banner_shown(&client).await,
+        "{site}: Cookie settings opens the choices again"
+    );
+    click(&client, "button[value=accept-all]").await;
+    client.refresh().await.unwrap();
+    let cookies = jar(&client).await;
+    assert!(
+        analytics.is_subset(&cookies),
+        "{site}: after accept all, {analytics:?} in {cookies:?}"
+    );
+    assert!(
+        cookies.contains(functional_cookie),
+        "{site}: after accept all"
+    );
+
+    // 4. Customize with analytics only.
+    click(&client, "#cookie-settings").await;
+    click(&client, "#cookie-customize summary").await;
+    for checkbox in client
+        .find_all(Locator::Css("input[name=category]"))
+        .await
+        .unwrap()
+    {
+        let wanted = checkbox.attr("value").await.unwrap().as_deref() == Some("analytics");
+        if checkbox.is_selected().await.unwrap() != wanted {
+            checkbox.click().await.unwrap();
+        }
+    }
+    click(&client, "button[value=save]").await;
+    client.refresh().await.unwrap();
+    let cookies = jar(&client).await;
+    assert!(
+        cookies.contains(analytics_cookie),
+        "{site}: {analytics_cookie} kept, in {cookies:?}"
+    );
+    assert!(
+        !cookies.contains(functional_cookie),
+        "{site}: {functional_cookie} purged, in {cookies:?}"
+    );
+
+    // 5. Withdraw (reject optional), reload: the analytics cookies are gone.
+    click(&client, "#cookie-settings").await;
+    click(&client, "button[value=reject-optional]").await;
+    client.refresh().await.unwrap();
+    let cookies = jar(&client).await;
+    assert!(
+        cookies.is_disjoint(&analytics),
+        "{site}: analytics purged, in {cookies:?}"
+    );
+    assert_eq!(cookies, expected, "{site}: after withdrawal");
+
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(dir.join("profile"));
+}
+
+fn policy(text: &str) -> Policy {
+    Policy::from_toml_str(text).unwrap()
+}
+
+#[tokio::test]
+async fn browser_walks_the_axum_minopa_demo() {
+    if browser_available("browser_walks_the_axum_minopa_demo").is_none() {
+        return;
+    }
+    let minopa = policy(example_axum_minopa::EMBEDDED_POLICY);
+    let addr = serve_axum_demo(minopa.clone()).await;
+    walk_through("minopa", addr, minopa, "_ga", "theme").await;
+}
+
+#[tokio::test]
+async fn browser_walks_the_actix_mihari_demo() {
+    if browser_available("browser_walks_the_actix_mihari_demo").is_none() {
+        return;
+    }
+    let mihari = policy(example_actix_mihari::EMBEDDED_POLICY);
+    let addr = serve_actix_demo(mihari.clone());
+    walk_through("mihari", addr, mihari, "mh_analytics_id", "mh_prefs").await;
+}
