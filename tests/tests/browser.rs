@@ -121,14 +121,38 @@ fn names_in(policy: &Policy, category: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// Clicks a link or submit button and waits until the page it leads to has loaded:
+/// a click returns before its navigation ends, and a reload then would cut it short.
 async fn click(client: &Client, css: &str) {
     client
+        .execute("window.__cookieConsentOldPage = true;", vec![])
+        .await
+        .expect("a script runs");
+    toggle(client, css).await;
+    for _ in 0..200 {
+        let check =
+            "return document.readyState === 'complete' && window.__cookieConsentOldPage !== true;";
+        if client
+            .execute(check, vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            == Some(true)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("clicking {css} did not load a new page within 5 s");
+}
+
+/// Clicks something that does not navigate.
+async fn toggle(client: &Client, css: &str) {
+    let element = client
         .find(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .expect("a click");
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    element.click().await.expect("a click");
 }
 
 async fn banner_shown(client: &Client) -> bool {
@@ -198,7 +222,7 @@ async fn walk_through(
 
     // 4. Customize with analytics only.
     click(&client, "#cookie-settings").await;
-    click(&client, "#cookie-customize summary").await;
+    toggle(&client, "#cookie-customize summary").await;
     for checkbox in client
         .find_all(Locator::Css("input[name=category]"))
         .await

@@ -710,3 +710,79 @@ fn every_layer_agrees_on_every_scenario() {
     );
     assert!(report.is_empty(), "{report}");
 }
+
+/// The pages both demo sites serve, asked over HTTP: the same answers on both.
+#[test]
+fn both_demo_sites_serve_the_same_pages() {
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    tokio.block_on(async {
+        let minopa = Site::Minopa.policy();
+        let mihari = Site::Mihari.policy();
+        let sites = [
+            ("axum demo", serve_axum_demo(minopa.clone()).await, minopa),
+            ("actix demo", serve_actix_demo(mihari.clone()), mihari),
+        ];
+        for (target, addr, policy) in sites {
+            let script = "<script src=\"/analytics.js\"";
+            let first = send(addr, "GET", "/", &[], "").await;
+            assert_eq!(first.status, 200, "{target}");
+            assert!(
+                first.body.contains("id=\"cookie-banner\""),
+                "{target}: banner on a first visit"
+            );
+            assert!(
+                !first.body.contains(script),
+                "{target}: no analytics script without consent"
+            );
+            assert!(
+                first.body.contains("href=\"/?cookie-settings\""),
+                "{target}: Cookie settings link"
+            );
+
+            let analytics = [("cookie", ANALYTICS_V1)];
+            let granted = send(addr, "GET", "/", &analytics, "").await;
+            assert!(
+                granted.body.contains(script),
+                "{target}: analytics script once granted"
+            );
+            assert!(
+                !granted.body.contains("id=\"cookie-banner\""),
+                "{target}: no banner once chosen"
+            );
+            let settings = send(addr, "GET", "/?cookie-settings", &analytics, "").await;
+            assert!(
+                settings.body.contains("id=\"cookie-banner\""),
+                "{target}: settings reopen the banner"
+            );
+            assert!(
+                settings.body.contains("value=\"analytics\" checked"),
+                "{target}: the choices are pre-filled from the consent"
+            );
+
+            let page = send(addr, "GET", "/cookie-policy", &[], "").await;
+            assert_eq!(page.status, 200, "{target}");
+            assert!(
+                page.body.contains(&policy.render_html()),
+                "{target}: the page is the core's render"
+            );
+
+            let bad = send(
+                addr,
+                "POST",
+                "/consent",
+                &[("content-type", "application/x-www-form-urlencoded")],
+                "action=maybe",
+            )
+            .await;
+            assert_eq!(bad.status, 400, "{target}: an unknown action is refused");
+            assert_eq!(
+                send(addr, "GET", "/healthz", &[], "").await.body,
+                "ok",
+                "{target}"
+            );
+        }
+    });
+}

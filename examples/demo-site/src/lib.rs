@@ -150,3 +150,69 @@ pub fn policy_page(policy: &Policy) -> String {
         &format!("<main>\n{}</main>\n", policy.render_html()),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The only test here that touches the environment, so nothing races it.
+    #[test]
+    fn settings_come_from_the_environment_and_a_bad_policy_names_file_line_and_field() {
+        let dir = std::env::temp_dir().join(format!("cookie-consent-demo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad = dir.join("bad.toml");
+        std::fs::write(
+            &bad,
+            "name = \"x\"\n[[cookies]]\nname = \"_ga\"\ncategory = \"nope\"\n",
+        )
+        .unwrap();
+        std::env::set_var("COOKIE_POLICY", &bad);
+        std::env::set_var("PORT", "8080");
+        let err = Settings::from_env("").unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "cookie policy: {}:4: field `cookies[0].category`: unknown category `nope` (categories: essential)",
+                bad.display()
+            )
+        );
+        let good = dir.join("good.toml");
+        std::fs::write(&good, "name = \"Good\"\n").unwrap();
+        std::env::set_var("COOKIE_POLICY", &good);
+        let settings = Settings::from_env("").unwrap();
+        assert_eq!(
+            (
+                settings.host.as_str(),
+                settings.port,
+                settings.policy.name()
+            ),
+            ("127.0.0.1", 8080, "Good")
+        );
+        std::env::set_var("PORT", "eighty");
+        assert_eq!(
+            Settings::from_env("").unwrap_err(),
+            "PORT must be a port number, not \"eighty\""
+        );
+        std::env::remove_var("PORT");
+        std::env::remove_var("COOKIE_POLICY");
+        let embedded = Settings::from_env("name = \"Embedded\"").unwrap();
+        assert_eq!((embedded.port, embedded.policy.name()), (3000, "Embedded"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_home_page_sets_one_cookie_per_rule() {
+        let policy = Policy::from_toml_str(
+            "[[cookies]]\nname = \"sid\"\ncategory = \"essential\"\n[[cookies]]\nname = \"sentry-*\"\ncategory = \"essential\"\n\
+             [[cookies]]\nname = \"cookie-preferences\"\ncategory = \"essential\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            home_cookies(&policy),
+            [
+                "sid=demo; Path=/; Max-Age=3600",
+                "sentry-demo=demo; Path=/; Max-Age=3600"
+            ]
+        );
+    }
+}
