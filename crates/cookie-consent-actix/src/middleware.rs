@@ -115,11 +115,14 @@ where
             .config
             .policy
             .read_consent(headers.get_all(COOKIE), signals);
-        request.extensions_mut().insert(consent.clone());
+        // An outer ConsentMiddleware put its Consent here first: this one is
+        // nested, decides, and must mark the response for the outer one.
+        let nested = request.extensions_mut().insert(consent.clone()).is_some();
         ConsentFuture {
             future: self.service.call(request),
             config: Arc::clone(&self.config),
             consent: Some(consent),
+            nested,
         }
     }
 }
@@ -131,6 +134,7 @@ pin_project! {
         future: F,
         config: Arc<Config>,
         consent: Option<Consent>,
+        nested: bool,
     }
 }
 
@@ -147,7 +151,10 @@ where
             // An inner ConsentMiddleware has decided already: the innermost one rules.
             if response.response().extensions().get::<Reviewed>().is_none() {
                 apply(this.config, &consent, &mut response);
-                response.response_mut().extensions_mut().insert(Reviewed);
+                // Only an outer middleware reads the mark.
+                if *this.nested {
+                    response.response_mut().extensions_mut().insert(Reviewed);
+                }
             }
         }
         Poll::Ready(Ok(response))

@@ -1,7 +1,5 @@
 //! Deciding one `Set-Cookie` (§4 of the design).
 
-use std::borrow::Cow;
-
 use crate::consent::Consent;
 use crate::policy::{Policy, UnknownRule};
 
@@ -99,24 +97,64 @@ pub(crate) fn set_cookie_name(value: &[u8]) -> Option<&str> {
     std::str::from_utf8(value[..eq].trim_ascii()).ok()
 }
 
-/// Parses a `Set-Cookie` value with the `cookie` crate; `None` when it is not a cookie.
+/// Reads what the decision needs from a `Set-Cookie` value: its name, and
+/// whether it is a removal. `None` when it is not a cookie.
+///
+/// This follows `cookie::Cookie::parse` rule for rule (the name/value pair
+/// before the first `;`, a non-empty name; `Max-Age` digits with an optional
+/// `-`; `Expires` dates) without building a `Cookie`, because that
+/// lower-cases every attribute name into a new `String`: the decision runs
+/// on every response and must not allocate.
 pub(crate) fn parse_set_cookie(value: &[u8], now: i64) -> Option<SetCookie<'_>> {
-    let name = set_cookie_name(value)?;
-    // Attributes are read from a lossy copy when the value is not UTF-8: the
-    // name, which decides, is ASCII either way.
-    let text = match std::str::from_utf8(value) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(value),
-    };
-    let cookie = cookie::Cookie::parse(text.as_ref()).ok()?;
+    let mut parts = value.split(|&b| b == b';');
+    let pair = parts.next()?;
+    let eq = pair.iter().position(|&b| b == b'=')?;
+    let name = std::str::from_utf8(pair[..eq].trim_ascii())
+        .ok()
+        .filter(|n| !n.is_empty())?;
+    let mut max_age_removal = None;
+    let mut expires = None;
+    for attribute in parts {
+        let Some(eq) = attribute.iter().position(|&b| b == b'=') else {
+            continue;
+        };
+        let (key, value) = (
+            attribute[..eq].trim_ascii(),
+            attribute[eq + 1..].trim_ascii(),
+        );
+        if key.eq_ignore_ascii_case(b"max-age") {
+            let (negative, digits) = match value.strip_prefix(b"-") {
+                Some(digits) => (true, digits),
+                None => (false, value),
+            };
+            if digits.iter().all(u8::is_ascii_digit) {
+                // Negative means "expire now"; an empty value is taken as the maximum.
+                max_age_removal =
+                    Some(negative || (!digits.is_empty() && digits.iter().all(|&d| d == b'0')));
+            }
+        } else if key.eq_ignore_ascii_case(b"expires") {
+            if let Some(at) = std::str::from_utf8(value).ok().and_then(expires_at) {
+                expires = Some(at);
+            }
+        }
+    }
     // Max-Age wins over Expires (RFC 6265 §5.3).
-    let removal = match cookie.max_age() {
-        Some(max_age) => max_age <= cookie::time::Duration::ZERO,
-        None => cookie
-            .expires_datetime()
-            .is_some_and(|t| t.unix_timestamp() <= now),
-    };
+    let removal = max_age_removal.unwrap_or_else(|| expires.is_some_and(|at| at <= now));
     Some(SetCookie { name, removal })
+}
+
+/// An `Expires` date as Unix seconds: the HTTP date formats without
+/// allocating, the rarer ones the `cookie` crate knows through it.
+fn expires_at(text: &str) -> Option<i64> {
+    if let Ok(time) = httpdate::parse_http_date(text) {
+        let seconds = match time.duration_since(std::time::UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+            Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),
+        };
+        return Some(seconds);
+    }
+    let cookie = cookie::Cookie::parse(format!("x=; Expires={text}")).ok()?;
+    cookie.expires_datetime().map(|t| t.unix_timestamp())
 }
 
 impl Policy {
@@ -406,6 +444,37 @@ mod tests {
             as_analytics.decide(&granting(&as_analytics, ""), "x=1"),
             strip("x", Some("analytics"), StripReason::NotGranted)
         );
+    }
+
+    proptest::proptest! {
+        /// The decision reads Set-Cookie by hand (to allocate nothing); it must
+        /// agree with the `cookie` crate on every input.
+        #[test]
+        fn set_cookie_reading_agrees_with_the_cookie_crate(
+            name in "[ a-zA-Z_=;-]{0,6}",
+            value in "[a-z0-9=]{0,4}",
+            attributes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "(Max-Age|max-age|MAX-AGE) ?= ?-?[0-9]{0,3}[a-z]?",
+                    "Expires=(Thu, 01 Jan 1970 00:00:00 GMT|Fri, 01 Jan 2100 00:00:00 GMT|Wed, 21-Oct-2015 07:28:00 GMT|Sunday, 06-Nov-94 08:49:37 GMT|Sun Nov  6 08:49:37 1994|junk)",
+                    "(Path=/|HttpOnly|Secure|SameSite=Lax|Domain=a.b|expires|max-age)",
+                    "[ -~]{0,8}",
+                ],
+                0..4,
+            ),
+        ) {
+            let text = format!("{name}={value}{}", attributes.iter().map(|a| format!("; {a}")).collect::<String>());
+            let now = 1_763_800_000;
+            let ours = parse_set_cookie(text.as_bytes(), now).map(|c| (c.name.to_owned(), c.removal));
+            let theirs = cookie::Cookie::parse(text.as_str()).ok().map(|c| {
+                let removal = match c.max_age() {
+                    Some(max_age) => max_age <= cookie::time::Duration::ZERO,
+                    None => c.expires_datetime().is_some_and(|t| t.unix_timestamp() <= now),
+                };
+                (c.name().to_owned(), removal)
+            });
+            proptest::prop_assert_eq!(ours, theirs, "{}", text);
+        }
     }
 
     #[test]

@@ -16,6 +16,8 @@ use crate::layer::Config;
 pub(crate) struct Pending {
     pub(crate) config: Arc<Config>,
     pub(crate) consent: Consent,
+    /// Whether an outer layer waits for the [`Reviewed`] mark.
+    pub(crate) nested: bool,
     pub(crate) first_cookie: Option<HeaderValue>,
     pub(crate) more_cookies: Vec<HeaderValue>,
 }
@@ -51,7 +53,10 @@ where
             // An inner ConsentLayer has decided already: the innermost one rules.
             if response.extensions().get::<Reviewed>().is_none() {
                 apply(&pending, response.headers_mut());
-                response.extensions_mut().insert(Reviewed);
+                // Only an outer layer reads the mark; unnested, it would cost two allocations.
+                if pending.nested {
+                    response.extensions_mut().insert(Reviewed);
+                }
             }
         }
         Poll::Ready(Ok(response))

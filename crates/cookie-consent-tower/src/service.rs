@@ -84,10 +84,13 @@ where
         let mut cookies = headers.get_all(COOKIE).iter().cloned();
         let first_cookie: Option<HeaderValue> = cookies.next();
         let more_cookies: Vec<HeaderValue> = cookies.collect();
-        request.extensions_mut().insert(consent.clone());
+        // An outer ConsentLayer put its Consent here first: this layer is nested,
+        // decides, and must mark the response for the outer one.
+        let nested = request.extensions_mut().insert(consent.clone()).is_some();
         let pending = Pending {
             config: self.layer.config.clone(),
             consent,
+            nested,
             first_cookie,
             more_cookies,
         };

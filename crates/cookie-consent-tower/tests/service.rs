@@ -279,7 +279,8 @@ async fn a_response_needing_no_change_is_untouched() {
     assert_eq!(response.headers().get("x-other").unwrap(), "1");
     // Kept by consent: the answer depended on it.
     assert_eq!(vary(&response), ["Cookie"]);
-    assert!(response.extensions().get::<Reviewed>().is_some());
+    // A lone layer leaves no mark: only an outer layer would read it.
+    assert!(response.extensions().get::<Reviewed>().is_none());
 }
 
 #[tokio::test]
@@ -327,6 +328,10 @@ async fn nested_layers_let_the_innermost_decide() {
     let nested = ConsentLayer::new(site.clone()).layer(ConsentLayer::new(billing).layer(handler));
     let response = nested.oneshot(request(&[])).await.unwrap();
     assert_eq!(set_cookies(&response), ["__stripe_mid=1"]);
+    assert!(
+        response.extensions().get::<Reviewed>().is_some(),
+        "the inner layer marks its answer"
+    );
     assert_eq!(vary(&response), ["Cookie"], "the outer layer adds nothing");
     // The site policy alone strips the undeclared Stripe cookie.
     let handler = service_fn(|_request: Request<()>| async {

@@ -1,0 +1,197 @@
+//! Heap allocations each layer adds per request, counted exactly (per thread,
+//! by `allocation-counter`'s counting allocator, in this test binary only).
+//! A regression fails CI; every counted allocation is explained in BENCHMARKS.md.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use cookie_consent_core::{Policy, Signals};
+use futures_util::FutureExt;
+use http::header::{COOKIE, SET_COOKIE};
+use http::{HeaderValue, Request, Response};
+use http_body_util::Full;
+use tower::{service_fn, Layer, Service};
+
+const MINOPA: &str = include_str!("../../examples/policies/minopa.toml");
+/// A Minopa consent granting analytics (revision 1), and a `_ga` cookie.
+const COOKIE_HEADER: &str =
+    "cookie-preferences=%7B%22categories%22%3A%7B%22analytics%22%3Atrue%7D%2C%22revision%22%3A1%7D; _ga=GA1.1.1";
+/// The handler's four cookies: essential, not granted, granted, granted.
+const WORKLOAD: [&str; 4] = [
+    "next-auth.csrf-token=t; Path=/; HttpOnly",
+    "theme=dark; Path=/; Max-Age=31536000",
+    "_ga=GA1.1.1; Path=/; Max-Age=63072000",
+    "_clck=c; Path=/; Max-Age=31536000",
+];
+
+fn allocations(f: impl FnOnce()) -> u64 {
+    allocation_counter::measure(f).count_total
+}
+
+fn minopa() -> Policy {
+    Policy::from_toml_str(MINOPA).unwrap()
+}
+
+/// The allocations of one `http::Extensions` insert of a `Consent`.
+fn extension_insert() -> u64 {
+    let consent = minopa().read_consent([COOKIE_HEADER], Signals::default());
+    let mut extensions = http::Extensions::new();
+    allocations(|| {
+        extensions.insert(consent);
+    })
+}
+
+mod tower_layer {
+    use super::*;
+
+    type Handler = Box<
+        dyn FnMut(Request<()>) -> std::future::Ready<Result<Response<Full<Bytes>>, Infallible>>,
+    >;
+
+    /// A request as hyper hands it over: header values share the read buffer,
+    /// so cloning one counts a reference instead of copying.
+    fn request() -> Request<()> {
+        let mut request = Request::get("/").body(()).unwrap();
+        let shared = Bytes::from_static(COOKIE_HEADER.as_bytes());
+        request
+            .headers_mut()
+            .insert(COOKIE, HeaderValue::from_maybe_shared(shared).unwrap());
+        request
+    }
+
+    /// Allocations of one call through `layer`, with the handler's responses
+    /// prepared beforehand so that only the layer's work is counted.
+    pub(super) fn through<L>(layer: L, set_cookies: &'static [&'static str]) -> u64
+    where
+        L: Layer<tower::util::ServiceFn<Handler>>,
+        L::Service: Service<Request<()>, Response = Response<Full<Bytes>>, Error = Infallible>,
+    {
+        let mut prepared: Vec<Response<Full<Bytes>>> = (0..2)
+            .map(|_| {
+                let mut response = Response::new(Full::new(Bytes::from_static(b"ok")));
+                for value in set_cookies {
+                    response
+                        .headers_mut()
+                        .append(SET_COOKIE, HeaderValue::from_static(value));
+                }
+                // Room for what the layer appends, as a real response's map usually has.
+                response.headers_mut().reserve(16);
+                response
+            })
+            .collect();
+        let handler: Handler = Box::new(move |_| std::future::ready(Ok(prepared.pop().unwrap())));
+        let mut service = layer.layer(service_fn(handler));
+        // Warm-up: lazy statics and thread-locals are set up once, not per request.
+        drop(service.call(request()).now_or_never().unwrap());
+        let request = request();
+        let mut response = None;
+        let count = allocations(|| response = service.call(request).now_or_never());
+        drop(response);
+        count
+    }
+}
+
+#[test]
+fn tower_no_set_cookie_path_adds_only_the_extension_insert() {
+    let identity = tower_layer::through(tower::layer::util::Identity::new(), &[]);
+    let consent = tower_layer::through(cookie_consent_tower::ConsentLayer::new(minopa()), &[]);
+    assert_eq!(
+        extension_insert(),
+        3,
+        "http::Extensions: its map's box, the map's table, the boxed value"
+    );
+    assert_eq!(
+        consent - identity,
+        extension_insert(),
+        "Identity {identity}, ConsentLayer {consent}"
+    );
+}
+
+#[test]
+fn tower_four_cookie_workload_allocations() {
+    let identity = tower_layer::through(tower::layer::util::Identity::new(), &WORKLOAD);
+    let consent =
+        tower_layer::through(cookie_consent_tower::ConsentLayer::new(minopa()), &WORKLOAD);
+    // The extension insert (3), the core's list of stripped indices (1),
+    // http's drain of the extra Set-Cookie values (1), and the kept values
+    // collected to append them back (1).
+    assert_eq!(
+        consent - identity,
+        6,
+        "Identity {identity}, ConsentLayer {consent}"
+    );
+}
+
+mod actix_app {
+    use actix_web::dev::{Service, ServiceResponse};
+    use actix_web::http::header::COOKIE;
+    use actix_web::{test, web, App, HttpResponse};
+
+    use super::*;
+
+    /// Allocations of one call; the handlers here are ready at once, so one poll serves it.
+    fn once<S, R, B>(app: &S, request: R) -> u64
+    where
+        S: Service<R, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    {
+        let mut response = None;
+        let count = allocations(|| response = app.call(request).now_or_never());
+        assert!(matches!(response, Some(Ok(_))), "answered at once");
+        count
+    }
+
+    /// Allocations of one request through an app whose handler sets
+    /// `set_cookies`: without middleware, and with `ConsentMiddleware`.
+    pub(super) async fn without_and_with(set_cookies: &'static [&'static str]) -> (u64, u64) {
+        let handler = move || async move {
+            let mut response = HttpResponse::Ok();
+            for value in set_cookies {
+                response.append_header((SET_COOKIE.as_str(), *value));
+            }
+            response.finish()
+        };
+        let request = || {
+            test::TestRequest::get()
+                .uri("/")
+                .insert_header((COOKIE, COOKIE_HEADER))
+                .to_request()
+        };
+        let bare = test::init_service(App::new().route("/", web::get().to(handler))).await;
+        let wrapped = test::init_service(
+            App::new()
+                .route("/", web::get().to(handler))
+                .wrap(cookie_consent_actix::ConsentMiddleware::new(minopa())),
+        )
+        .await;
+        // Warm-up first: actix pools requests and lazily builds thread-locals.
+        once(&bare, request());
+        let bare_count = once(&bare, request());
+        once(&wrapped, request());
+        let wrapped_count = once(&wrapped, request());
+        (bare_count, wrapped_count)
+    }
+}
+
+#[actix_web::test]
+async fn actix_no_set_cookie_path_adds_only_the_extension_insert() {
+    let (bare, wrapped) = actix_app::without_and_with(&[]).await;
+    // actix pools requests with their extension map already sized: the insert
+    // costs one allocation, the boxed Consent.
+    assert_eq!(
+        wrapped - bare,
+        1,
+        "no middleware {bare}, ConsentMiddleware {wrapped}"
+    );
+}
+
+#[actix_web::test]
+async fn actix_four_cookie_workload_allocations() {
+    let (bare, wrapped) = actix_app::without_and_with(&WORKLOAD).await;
+    // The extension insert (1) and the core's list of stripped indices (1);
+    // actix's HeaderMap::retain removes `theme` in place.
+    assert_eq!(
+        wrapped - bare,
+        2,
+        "no middleware {bare}, ConsentMiddleware {wrapped}"
+    );
+}
