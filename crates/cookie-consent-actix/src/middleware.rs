@@ -1,41 +1,29 @@
-use std::fmt;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{HeaderName, HeaderValue, COOKIE, SET_COOKIE, VARY};
 use actix_web::{Error, HttpMessage, HttpRequest};
-use cookie_consent_core::{Consent, Event, Policy, Reviewed, Signals};
+use cookie_consent_core::{Consent, Enforcer, Event, Policy, Reviewed, Signals};
 use pin_project_lite::pin_project;
-
-type Callback = dyn Fn(&Event<'_>) + Send + Sync;
-
-struct Config {
-    policy: Policy,
-    on_event: Option<Box<Callback>>,
-}
 
 /// Applies a cookie [`Policy`] to every response of the wrapped app, scope or resource.
 ///
 /// `Send + Clone` (the policy is shared by `Arc`), so it can be built outside
 /// `HttpServer::new`'s factory. See the [crate documentation](crate).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 #[must_use]
 pub struct ConsentMiddleware {
-    config: Arc<Config>,
+    enforcer: Enforcer,
 }
 
 impl ConsentMiddleware {
     /// A middleware enforcing `policy`.
     pub fn new(policy: Policy) -> Self {
         ConsentMiddleware {
-            config: Arc::new(Config {
-                policy,
-                on_event: None,
-            }),
+            enforcer: Enforcer::new(policy),
         }
     }
 
@@ -45,27 +33,14 @@ impl ConsentMiddleware {
     where
         F: Fn(&Event<'_>) + Send + Sync + 'static,
     {
-        let policy = self.config.policy.clone();
         ConsentMiddleware {
-            config: Arc::new(Config {
-                policy,
-                on_event: Some(Box::new(callback)),
-            }),
+            enforcer: self.enforcer.on_event(callback),
         }
     }
 
     /// The policy this middleware enforces.
     pub fn policy(&self) -> &Policy {
-        &self.config.policy
-    }
-}
-
-impl fmt::Debug for ConsentMiddleware {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConsentMiddleware")
-            .field("policy", &self.config.policy)
-            .field("on_event", &self.config.on_event.is_some())
-            .finish()
+        self.enforcer.policy()
     }
 }
 
@@ -83,7 +58,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(ConsentMiddlewareService {
             service,
-            config: Arc::clone(&self.config),
+            enforcer: self.enforcer.clone(),
         }))
     }
 }
@@ -91,7 +66,7 @@ where
 /// The service [`ConsentMiddleware`] wraps around the inner service.
 pub struct ConsentMiddlewareService<S> {
     service: S,
-    config: Arc<Config>,
+    enforcer: Enforcer,
 }
 
 static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
@@ -111,16 +86,13 @@ where
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let headers = request.headers();
         let signals = Signals::from_headers(headers.get_all(&SEC_GPC), headers.get_all(&DNT));
-        let consent = self
-            .config
-            .policy
-            .read_consent(headers.get_all(COOKIE), signals);
+        let consent = self.enforcer.read_consent(headers.get_all(COOKIE), signals);
         // An outer ConsentMiddleware put its Consent here first: this one is
         // nested, decides, and must mark the response for the outer one.
         let nested = request.extensions_mut().insert(consent.clone()).is_some();
         ConsentFuture {
             future: self.service.call(request),
-            config: Arc::clone(&self.config),
+            enforcer: self.enforcer.clone(),
             consent: Some(consent),
             nested,
         }
@@ -132,7 +104,7 @@ pin_project! {
     pub struct ConsentFuture<F> {
         #[pin]
         future: F,
-        config: Arc<Config>,
+        enforcer: Enforcer,
         consent: Option<Consent>,
         nested: bool,
     }
@@ -150,7 +122,7 @@ where
         if let Some(consent) = this.consent.take() {
             // An inner ConsentMiddleware has decided already: the innermost one rules.
             if response.response().extensions().get::<Reviewed>().is_none() {
-                apply(this.config, &consent, &mut response);
+                apply(this.enforcer, &consent, &mut response);
                 // Only an outer middleware reads the mark.
                 if *this.nested {
                     response.response_mut().extensions_mut().insert(Reviewed);
@@ -162,15 +134,14 @@ where
 }
 
 /// Edits the headers as the core's review says; decides nothing itself.
-fn apply<B>(config: &Config, consent: &Consent, response: &mut ServiceResponse<B>) {
+fn apply<B>(enforcer: &Enforcer, consent: &Consent, response: &mut ServiceResponse<B>) {
     // The request stays reachable from the response (a reference-counted handle).
     let request = response.request().clone();
-    let outcome = config.policy.review_response(
+    let outcome = enforcer.review_response(
         consent,
         request.headers().get_all(COOKIE),
         response.headers().get_all(SET_COOKIE),
         response.headers().get_all(VARY),
-        config.on_event.as_deref().map(|f| f as _),
     );
     let headers = response.headers_mut();
     if !outcome.stripped().is_empty() {

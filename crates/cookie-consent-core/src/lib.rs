@@ -37,6 +37,7 @@
 mod category;
 mod consent;
 mod decision;
+mod enforcer;
 mod event;
 mod extract;
 mod policy;
@@ -47,6 +48,7 @@ mod response;
 pub use category::{Category, CategorySet};
 pub use consent::{Consent, ConsentChoice, ConsentState, Signals};
 pub use decision::{StripReason, Verdict};
+pub use enforcer::Enforcer;
 pub use event::{Event, Observer, TARGET};
 #[cfg(feature = "axum")]
 pub use extract::MissingConsentLayer;

@@ -2,19 +2,16 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use cookie_consent_core::{Consent, Reviewed};
+use cookie_consent_core::{Consent, Enforcer, Reviewed};
 use http::header::{Entry, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Response};
 use pin_project_lite::pin_project;
 
-use crate::layer::Config;
-
 /// What the response is judged with, kept from the request.
 pub(crate) struct Pending {
-    pub(crate) config: Arc<Config>,
+    pub(crate) enforcer: Enforcer,
     pub(crate) consent: Consent,
     /// Whether an outer layer waits for the [`Reviewed`] mark.
     pub(crate) nested: bool,
@@ -66,12 +63,11 @@ where
 /// Edits the headers as the core's review says; decides nothing itself.
 fn apply(pending: &Pending, headers: &mut HeaderMap) {
     let request_cookies = pending.first_cookie.iter().chain(&pending.more_cookies);
-    let outcome = pending.config.policy.review_response(
+    let outcome = pending.enforcer.review_response(
         &pending.consent,
         request_cookies,
         &headers.get_all(SET_COOKIE),
         &headers.get_all(VARY),
-        pending.config.on_event.as_deref().map(|f| f as _),
     );
     if !outcome.stripped().is_empty() {
         if let Entry::Occupied(entry) = headers.entry(SET_COOKIE) {

@@ -1,37 +1,23 @@
-use std::fmt;
-use std::sync::Arc;
-
-use cookie_consent_core::{Event, Policy};
+use cookie_consent_core::{Enforcer, Event, Policy};
 use tower_layer::Layer;
 
 use crate::service::ConsentService;
-
-type Callback = dyn Fn(&Event<'_>) + Send + Sync;
-
-/// What every service of one layer shares.
-pub(crate) struct Config {
-    pub(crate) policy: Policy,
-    pub(crate) on_event: Option<Box<Callback>>,
-}
 
 /// Applies a cookie [`Policy`] to every response of the wrapped service.
 ///
 /// See the [crate documentation](crate) for an example, the layer order and
 /// per-route configuration.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 #[must_use]
 pub struct ConsentLayer {
-    pub(crate) config: Arc<Config>,
+    pub(crate) enforcer: Enforcer,
 }
 
 impl ConsentLayer {
     /// A layer enforcing `policy`.
     pub fn new(policy: Policy) -> Self {
         ConsentLayer {
-            config: Arc::new(Config {
-                policy,
-                on_event: None,
-            }),
+            enforcer: Enforcer::new(policy),
         }
     }
 
@@ -41,27 +27,14 @@ impl ConsentLayer {
     where
         F: Fn(&Event<'_>) + Send + Sync + 'static,
     {
-        let policy = self.config.policy.clone();
         ConsentLayer {
-            config: Arc::new(Config {
-                policy,
-                on_event: Some(Box::new(callback)),
-            }),
+            enforcer: self.enforcer.on_event(callback),
         }
     }
 
     /// The policy this layer enforces.
     pub fn policy(&self) -> &Policy {
-        &self.config.policy
-    }
-}
-
-impl fmt::Debug for ConsentLayer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConsentLayer")
-            .field("policy", &self.config.policy)
-            .field("on_event", &self.config.on_event.is_some())
-            .finish()
+        self.enforcer.policy()
     }
 }
 

@@ -76,8 +76,7 @@ where
         let signals = Signals::from_headers(headers.get_all(&SEC_GPC), headers.get_all(&DNT));
         let consent: Consent = self
             .layer
-            .config
-            .policy
+            .enforcer
             .read_consent(headers.get_all(COOKIE), signals);
         // The response is judged against the request's cookies (for the purge);
         // header values are reference-counted, so keeping them copies nothing.
@@ -88,7 +87,7 @@ where
         // decides, and must mark the response for the outer one.
         let nested = request.extensions_mut().insert(consent.clone()).is_some();
         let pending = Pending {
-            config: self.layer.config.clone(),
+            enforcer: self.layer.enforcer.clone(),
             consent,
             nested,
             first_cookie,
