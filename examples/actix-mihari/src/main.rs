@@ -6,34 +6,27 @@ use actix_web::{App, HttpServer};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let settings =
-        match cookie_consent_demo::Settings::from_env(example_actix_mihari::EMBEDDED_POLICY) {
-            Ok(settings) => settings,
-            Err(message) => {
-                eprintln!("{message}");
-                return ExitCode::FAILURE;
-            }
-        };
-    let configure = match example_actix_mihari::app(settings.policy) {
-        Ok(configure) => configure,
-        Err(err) => {
-            eprintln!("cookie policy: {err}");
+    let prepared = cookie_consent_demo::prepare(
+        example_actix_mihari::EMBEDDED_POLICY,
+        example_actix_mihari::app,
+    );
+    let ((host, port), configure) = match prepared {
+        Ok(prepared) => prepared,
+        Err(message) => {
+            eprintln!("{message}");
             return ExitCode::FAILURE;
         }
     };
     let server = match HttpServer::new(move || App::new().configure(configure.clone()))
-        .bind((settings.host.as_str(), settings.port))
+        .bind((host.as_str(), port))
     {
         Ok(server) => server,
         Err(err) => {
-            eprintln!(
-                "cannot listen on {}:{}: {err}",
-                settings.host, settings.port
-            );
+            eprintln!("cannot listen on {host}:{port}: {err}");
             return ExitCode::FAILURE;
         }
     };
-    println!("listening on http://{}:{}", settings.host, settings.port);
+    println!("listening on http://{host}:{port}");
     if let Err(err) = server.run().await {
         eprintln!("server error: {err}");
         return ExitCode::FAILURE;

@@ -37,6 +37,17 @@ impl Settings {
     }
 }
 
+/// What a demo's `main` starts from: the address to listen on and the app built
+/// for the configured policy. The error is a sentence to print before exiting 1.
+pub fn prepare<A>(
+    embedded: &str,
+    app: impl FnOnce(Policy) -> Result<A, PolicyError>,
+) -> Result<((String, u16), A), String> {
+    let settings = Settings::from_env(embedded)?;
+    let app = app(settings.policy).map_err(|err| format!("cookie policy: {err}"))?;
+    Ok(((settings.host, settings.port), app))
+}
+
 /// The billing pages' policy: the site's, plus Stripe's fraud-prevention cookies
 /// as essential (those the site policy does not already declare).
 pub fn billing_policy(site: &Policy) -> Result<Policy, PolicyError> {
@@ -194,7 +205,28 @@ mod tests {
             "PORT must be a port number, not \"eighty\""
         );
         std::env::remove_var("PORT");
+        std::env::set_var("COOKIE_POLICY", &bad);
+        let refused = prepare("", |_| -> Result<(), PolicyError> {
+            unreachable!("a bad policy never builds an app")
+        });
+        assert!(refused
+            .unwrap_err()
+            .contains("bad.toml:4: field `cookies[0].category`"));
         std::env::remove_var("COOKIE_POLICY");
+        let ((host, port), name) =
+            prepare("name = \"Embedded\"", |p| Ok(p.name().to_owned())).unwrap();
+        assert_eq!(
+            (host.as_str(), port, name.as_str()),
+            ("127.0.0.1", 3000, "Embedded")
+        );
+        let app_error = prepare("", |p| {
+            billing_policy(&p).and_then(|_| {
+                Policy::builder()
+                    .cookie(CookieRule::new("x", "nope"))
+                    .build()
+            })
+        });
+        assert_eq!(app_error.unwrap_err(), "cookie policy: field `cookies[0].category`: unknown category `nope` (categories: essential)");
         let embedded = Settings::from_env("name = \"Embedded\"").unwrap();
         assert_eq!((embedded.port, embedded.policy.name()), (3000, "Embedded"));
         std::fs::remove_dir_all(&dir).unwrap();
