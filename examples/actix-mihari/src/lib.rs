@@ -1,7 +1,7 @@
 //! The demo site on actix-web (DESIGN §7), with Mihari's policy embedded.
 
 use actix_web::http::header::{ContentType, LOCATION, SET_COOKIE};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use cookie_consent_actix::{Consent, ConsentMiddleware, Policy, PolicyError};
 use cookie_consent_demo as demo;
 
@@ -16,22 +16,36 @@ pub fn app(
     let billing = demo::billing_policy(&policy)?;
     Ok(move |config: &mut web::ServiceConfig| {
         config.service(
-            web::scope("")
-                .app_data(web::Data::new(policy.clone()))
+            site(&policy)
                 .service(
                     web::scope("/billing")
                         .wrap(ConsentMiddleware::new(billing.clone()))
                         .route("/demo/set", web::get().to(demo_set)),
                 )
-                .route("/", web::get().to(home))
-                .route("/cookie-policy", web::get().to(cookie_policy))
-                .route("/consent", web::post().to(consent))
-                .route("/demo/set", web::get().to(demo_set))
-                .route("/demo/consent", web::get().to(demo_consent))
-                .route("/healthz", web::get().to(|| async { "ok" }))
                 .wrap(ConsentMiddleware::new(policy.clone())),
         );
     })
+}
+
+/// Registers the site's own routes with no enforcement: what [`app`] wraps in
+/// `ConsentMiddleware`. The pages that read `Consent` (`/`, `/demo/consent`)
+/// answer 500 here; the benchmarks serve it to measure the middleware on the
+/// other routes.
+pub fn routes(policy: Policy) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
+    move |config: &mut web::ServiceConfig| {
+        config.service(site(&policy));
+    }
+}
+
+fn site(policy: &Policy) -> Scope {
+    web::scope("")
+        .app_data(web::Data::new(policy.clone()))
+        .route("/", web::get().to(home))
+        .route("/cookie-policy", web::get().to(cookie_policy))
+        .route("/consent", web::post().to(consent))
+        .route("/demo/set", web::get().to(demo_set))
+        .route("/demo/consent", web::get().to(demo_consent))
+        .route("/healthz", web::get().to(|| async { "ok" }))
 }
 
 fn with_cookies(

@@ -17,16 +17,23 @@ pub fn app(policy: Policy) -> Result<Router, PolicyError> {
     let billing = Router::new()
         .route("/demo/set", get(demo_set))
         .layer(ConsentLayer::new(demo::billing_policy(&policy)?));
-    Ok(Router::new()
+    Ok(routes(policy.clone())
+        .nest("/billing", billing)
+        .layer(ConsentLayer::new(policy)))
+}
+
+/// The site's own routes with no enforcement: what [`app`] puts under
+/// `ConsentLayer`. The pages that read `Consent` (`/`, `/demo/consent`) answer
+/// 500 here; the benchmarks serve it to measure the layer on the other routes.
+pub fn routes(policy: Policy) -> Router {
+    Router::new()
         .route("/", get(home))
         .route("/cookie-policy", get(cookie_policy))
         .route("/consent", post(consent))
         .route("/demo/set", get(demo_set))
         .route("/demo/consent", get(demo_consent))
         .route("/healthz", get(|| async { "ok" }))
-        .nest("/billing", billing)
-        .layer(Extension(policy.clone()))
-        .layer(ConsentLayer::new(policy)))
+        .layer(Extension(policy))
 }
 
 fn with_cookies(cookies: Vec<String>, body: impl IntoResponse) -> Response {

@@ -1,0 +1,66 @@
+//! criterion benches of the core's per-request work, on Minopa's policy:
+//! `cargo bench -p cookie-consent-benches --bench core`.
+
+use std::hint::black_box;
+
+use cookie_consent_benches::{minopa, COOKIE_HEADER, SET_COOKIES};
+use cookie_consent_core::Signals;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+fn read_consent(c: &mut Criterion) {
+    let policy = minopa();
+    let mut group = c.benchmark_group("read_consent");
+    for (case, header) in [
+        ("valid", COOKIE_HEADER),
+        (
+            "invalid",
+            "cookie-preferences=%7B%22categories%22%3A%5Bnot-json; _ga=GA1.1.1",
+        ),
+        ("absent", "_ga=GA1.1.1; next-auth.session-token=abc"),
+    ] {
+        group.bench_function(case, |b| {
+            b.iter(|| policy.read_consent([black_box(header)], Signals::default()))
+        });
+    }
+    group.finish();
+}
+
+fn decide(c: &mut Criterion) {
+    let policy = minopa();
+    let consent = policy.read_consent([COOKIE_HEADER], Signals::default());
+    let mut group = c.benchmark_group("decide");
+    for (case, set_cookie) in [
+        ("kept", "_ga=GA1.1.1; Path=/; Max-Age=63072000"),
+        ("stripped", "theme=dark; Path=/; Max-Age=31536000"),
+        ("removal", "theme=; Path=/; Max-Age=0"),
+        ("prefix", "sentry-trace=abc; Path=/"),
+    ] {
+        group.bench_function(case, |b| {
+            b.iter(|| policy.decide(&consent, black_box(set_cookie)).is_strip())
+        });
+    }
+    group.finish();
+}
+
+fn review_response(c: &mut Criterion) {
+    let policy = minopa();
+    let consent = policy.read_consent([COOKIE_HEADER], Signals::default());
+    let mut group = c.benchmark_group("review_response");
+    for count in [0, 4, 16] {
+        // The workload's four cookies, repeated.
+        let set_cookies: Vec<&str> = SET_COOKIES.iter().copied().cycle().take(count).collect();
+        group.bench_with_input(
+            BenchmarkId::from_parameter(count),
+            &set_cookies,
+            |b, set| {
+                b.iter(|| {
+                    policy.review_response(&consent, [COOKIE_HEADER], black_box(set), [""; 0], None)
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, read_consent, decide, review_response);
+criterion_main!(benches);

@@ -1,0 +1,76 @@
+//! `demo-server SITE VARIANT ADDR`: a demo site (`axum`: Minopa, `actix`:
+//! Mihari) served on one thread, `with` or `without` its consent layer, for
+//! `benches/wrk.sh`. Prints `listening on http://ADDR` when ready.
+
+use std::process::ExitCode;
+
+use actix_web::{web, App, HttpServer};
+
+fn axum(app: axum::Router, addr: &str) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .map_err(|err| err.to_string())?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|err| format!("cannot listen on {addr}: {err}"))?;
+        println!("listening on http://{addr}");
+        axum::serve(listener, app)
+            .await
+            .map_err(|err| err.to_string())
+    })
+}
+
+fn actix<F>(config: F, addr: &str) -> Result<(), String>
+where
+    F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
+    actix_web::rt::System::new().block_on(async {
+        let server = HttpServer::new(move || App::new().configure(config.clone()))
+            .workers(1)
+            .bind(addr)
+            .map_err(|err| format!("cannot listen on {addr}: {err}"))?;
+        println!("listening on http://{addr}");
+        server.run().await.map_err(|err| err.to_string())
+    })
+}
+
+fn run(site: &str, variant: &str, addr: &str) -> Result<(), String> {
+    let policy = |embedded| {
+        cookie_consent_core::Policy::from_toml_str(embedded).map_err(|err| err.to_string())
+    };
+    match (site, variant) {
+        ("axum", "with") => {
+            let app = example_axum_minopa::app(policy(example_axum_minopa::EMBEDDED_POLICY)?);
+            axum(app.map_err(|err| err.to_string())?, addr)
+        }
+        ("axum", "without") => {
+            let policy = policy(example_axum_minopa::EMBEDDED_POLICY)?;
+            axum(example_axum_minopa::routes(policy), addr)
+        }
+        ("actix", "with") => {
+            let app = example_actix_mihari::app(policy(example_actix_mihari::EMBEDDED_POLICY)?);
+            actix(app.map_err(|err| err.to_string())?, addr)
+        }
+        ("actix", "without") => {
+            let policy = policy(example_actix_mihari::EMBEDDED_POLICY)?;
+            actix(example_actix_mihari::routes(policy), addr)
+        }
+        _ => Err(format!(
+            "usage: demo-server axum|actix with|without ADDR, not {site:?} {variant:?}"
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or_default();
+    match run(arg(0), arg(1), arg(2)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("demo-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
