@@ -144,7 +144,7 @@ fn apply<B>(enforcer: &Enforcer, consent: &Consent, response: &mut ServiceRespon
         response.headers().get_all(VARY),
     );
     let headers = response.headers_mut();
-    if !outcome.stripped().is_empty() {
+    if outcome.strips_any() {
         let mut index = 0;
         headers.retain(|name, _| {
             if *name != SET_COOKIE {

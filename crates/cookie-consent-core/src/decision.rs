@@ -1,6 +1,6 @@
 //! Deciding one `Set-Cookie` (§4 of the design).
 
-use crate::consent::Consent;
+use crate::consent::{Consent, Now};
 use crate::policy::{Policy, UnknownRule};
 
 /// Why a `Set-Cookie` was stripped.
@@ -85,62 +85,27 @@ pub(crate) struct Judgement<'a> {
     pub(crate) undeclared: bool,
 }
 
-/// The parts of a `Set-Cookie` value the decision needs.
-pub(crate) struct SetCookie<'a> {
-    pub(crate) name: &'a str,
-    pub(crate) removal: bool,
-}
-
 /// The name before the first `=`, trimmed, if it is UTF-8.
 pub(crate) fn set_cookie_name(value: &[u8]) -> Option<&str> {
     let eq = value.iter().position(|&b| b == b'=')?;
     std::str::from_utf8(value[..eq].trim_ascii()).ok()
 }
 
-/// Reads what the decision needs from a `Set-Cookie` value: its name, and
-/// whether it is a removal. `None` when it is not a cookie.
-///
-/// This follows `cookie::Cookie::parse` rule for rule (the name/value pair
-/// before the first `;`, a non-empty name; `Max-Age` digits with an optional
-/// `-`; `Expires` dates) without building a `Cookie`, because that
-/// lower-cases every attribute name into a new `String`: the decision runs
-/// on every response and must not allocate.
-pub(crate) fn parse_set_cookie(value: &[u8], now: i64) -> Option<SetCookie<'_>> {
-    let mut parts = value.split(|&b| b == b';');
-    let pair = parts.next()?;
-    let eq = pair.iter().position(|&b| b == b'=')?;
-    let name = std::str::from_utf8(pair[..eq].trim_ascii())
-        .ok()
-        .filter(|n| !n.is_empty())?;
-    let mut max_age_removal = None;
-    let mut expires = None;
-    for attribute in parts {
-        let Some(eq) = attribute.iter().position(|&b| b == b'=') else {
-            continue;
-        };
-        let (key, value) = (
-            attribute[..eq].trim_ascii(),
-            attribute[eq + 1..].trim_ascii(),
-        );
-        if key.eq_ignore_ascii_case(b"max-age") {
-            let (negative, digits) = match value.strip_prefix(b"-") {
-                Some(digits) => (true, digits),
-                None => (false, value),
-            };
-            if digits.iter().all(u8::is_ascii_digit) {
-                // Negative means "expire now"; an empty value is taken as the maximum.
-                max_age_removal =
-                    Some(negative || (!digits.is_empty() && digits.iter().all(|&d| d == b'0')));
-            }
-        } else if key.eq_ignore_ascii_case(b"expires") {
-            if let Some(at) = std::str::from_utf8(value).ok().and_then(expires_at) {
-                expires = Some(at);
-            }
-        }
+/// Whether the name of a `Set-Cookie` value is `name` (a cookie-name token):
+/// `set_cookie_name(value) == Some(name)` without reading the whole name.
+pub(crate) fn is_named(value: &[u8], name: &str) -> bool {
+    value
+        .trim_ascii_start()
+        .strip_prefix(name.as_bytes())
+        .is_some_and(|rest| rest.trim_ascii_start().first() == Some(&b'='))
+}
+
+/// The part before the first `;`, and what follows it.
+pub(crate) fn split_at_semicolon(text: &[u8]) -> (&[u8], Option<&[u8]>) {
+    match text.iter().position(|&b| b == b';') {
+        Some(at) => (&text[..at], Some(&text[at + 1..])),
+        None => (text, None),
     }
-    // Max-Age wins over Expires (RFC 6265 §5.3).
-    let removal = max_age_removal.unwrap_or_else(|| expires.is_some_and(|at| at <= now));
-    Some(SetCookie { name, removal })
 }
 
 /// An `Expires` date as Unix seconds: the HTTP date formats without
@@ -166,15 +131,19 @@ impl Policy {
     where
         V: AsRef<[u8]> + ?Sized,
     {
-        self.judge(consent, set_cookie.as_ref(), crate::consent::unix_now())
+        self.judge(consent, set_cookie.as_ref(), &Now::lazy(), false)
             .verdict
     }
 
+    /// Judges one value. `consulted_needed`: whether the review still needs
+    /// to know if the verdict depended on consent (for `Vary`); once it knows,
+    /// a granted cookie's attributes need not be read.
     pub(crate) fn judge<'a>(
         &'a self,
         consent: &Consent,
         value: &'a [u8],
-        now: i64,
+        now: &Now,
+        consulted_needed: bool,
     ) -> Judgement<'a> {
         let inner = &self.inner;
         let judgement = |verdict, name, category, consulted_consent, undeclared| Judgement {
@@ -184,24 +153,32 @@ impl Policy {
             consulted_consent,
             undeclared,
         };
-        let Some(cookie) = parse_set_cookie(value, now) else {
-            let name = set_cookie_name(value).unwrap_or("");
-            let strip = Verdict::Strip {
-                name,
-                category: None,
-                reason: StripReason::Malformed,
-            };
-            return judgement(strip, name, None, false, false);
+        // The common `name=value` with a declared exact name, read in place.
+        let (name, rule, after_name) = match inner.names.exact_at_start(value) {
+            Some((name, rule)) => (name, Some(rule), &value[name.len()..]),
+            None => {
+                let Some((name, after_name)) = set_cookie_pair_name(value) else {
+                    let name = set_cookie_name(value).unwrap_or("");
+                    let strip = Verdict::Strip {
+                        name,
+                        category: None,
+                        reason: StripReason::Malformed,
+                    };
+                    return judgement(strip, name, None, false, false);
+                };
+                (name, inner.lookup(name), after_name)
+            }
         };
-        let name = cookie.name;
-        if name == inner.consent_name() || cookie.removal {
-            let category = inner
-                .lookup(name)
-                .map(|r| inner.category_id(inner.rule_category[r]));
+        // Deleting is never a privacy risk; read only when it matters.
+        let removal = || is_removal(after_name, now);
+        let category_of = |rule: Option<usize>| rule.map(|r| inner.rule_category[r]);
+        if name == inner.consent_name() {
+            let category = category_of(rule).map(|c| inner.category_id(c));
             return judgement(Verdict::Keep, name, category, false, false);
         }
-        let (index, undeclared) = match inner.lookup(name) {
-            Some(rule) => (inner.rule_category[rule], false),
+        let (index, undeclared) = match category_of(rule) {
+            Some(index) => (index, false),
+            None if removal() => return judgement(Verdict::Keep, name, None, false, false),
             None => match inner.unknown {
                 UnknownRule::Keep => return judgement(Verdict::Keep, name, None, false, true),
                 UnknownRule::Strip => {
@@ -219,17 +196,82 @@ impl Policy {
         if index == 0 {
             return judgement(Verdict::Keep, name, category, false, undeclared);
         }
-        let verdict = if consent.grants_index(self, index) {
-            Verdict::Keep
-        } else {
-            Verdict::Strip {
-                name,
-                category,
-                reason: consent.refusal(self, index),
-            }
+        if consent.grants_index(self, index) {
+            // A removal is kept whatever the consent: then it did not count.
+            let consulted = !consulted_needed || !removal();
+            return judgement(Verdict::Keep, name, category, consulted, undeclared);
+        }
+        if removal() {
+            return judgement(Verdict::Keep, name, category, false, false);
+        }
+        let strip = Verdict::Strip {
+            name,
+            category,
+            reason: consent.refusal(self, index),
         };
-        judgement(verdict, name, category, true, undeclared)
+        judgement(strip, name, category, true, undeclared)
     }
+}
+
+/// The name of a `Set-Cookie` value (trimmed, UTF-8, not empty, before an
+/// `=` that comes before any `;`) and the text after it; `None` when the value
+/// is not a cookie.
+///
+/// With [`is_removal`] this follows `cookie::Cookie::parse` rule for rule
+/// (`Max-Age` digits with an optional `-`; `Expires` dates) without building
+/// a `Cookie`, because that lower-cases every attribute name into a new
+/// `String`: the decision runs on every response and must not allocate.
+pub(crate) fn set_cookie_pair_name(value: &[u8]) -> Option<(&str, &[u8])> {
+    let eq = value.iter().position(|&b| b == b'=' || b == b';')?;
+    if value[eq] != b'=' {
+        return None;
+    }
+    let name = std::str::from_utf8(value[..eq].trim_ascii()).ok()?;
+    (!name.is_empty()).then_some((name, &value[eq..]))
+}
+
+/// Whether the attributes after a `Set-Cookie` name make it a removal:
+/// `Max-Age` of zero or less, else an `Expires` date not after `now`.
+pub(crate) fn is_removal(after_name: &[u8], now: &Now) -> bool {
+    let mut max_age_removal = None;
+    let mut expires = None;
+    let mut rest = after_name;
+    while let Some(semicolon) = rest.iter().position(|&b| b == b';') {
+        rest = &rest[semicolon + 1..];
+        let attribute = rest.trim_ascii_start();
+        // Only `Max-Age` and `Expires` matter: skip the others at their first letter.
+        if !matches!(attribute.first(), Some(b'm' | b'M' | b'e' | b'E')) {
+            continue;
+        }
+        let end = attribute
+            .iter()
+            .position(|&b| b == b';')
+            .unwrap_or(attribute.len());
+        let Some(eq) = attribute[..end].iter().position(|&b| b == b'=') else {
+            continue;
+        };
+        let (key, value) = (
+            attribute[..eq].trim_ascii_end(),
+            attribute[eq + 1..end].trim_ascii(),
+        );
+        if key.eq_ignore_ascii_case(b"max-age") {
+            let (negative, digits) = match value.strip_prefix(b"-") {
+                Some(digits) => (true, digits),
+                None => (false, value),
+            };
+            if digits.iter().all(u8::is_ascii_digit) {
+                // Negative means "expire now"; an empty value is taken as the maximum.
+                max_age_removal =
+                    Some(negative || (!digits.is_empty() && digits.iter().all(|&d| d == b'0')));
+            }
+        } else if key.eq_ignore_ascii_case(b"expires") {
+            if let Some(at) = std::str::from_utf8(value).ok().and_then(expires_at) {
+                expires = Some(at);
+            }
+        }
+    }
+    // Max-Age wins over Expires (RFC 6265 §5.3).
+    max_age_removal.unwrap_or_else(|| expires.is_some_and(|at| at <= now.get()))
 }
 
 #[cfg(test)]
@@ -465,7 +507,8 @@ mod tests {
         ) {
             let text = format!("{name}={value}{}", attributes.iter().map(|a| format!("; {a}")).collect::<String>());
             let now = 1_763_800_000;
-            let ours = parse_set_cookie(text.as_bytes(), now).map(|c| (c.name.to_owned(), c.removal));
+            let ours = set_cookie_pair_name(text.as_bytes())
+                .map(|(name, after_name)| (name.to_owned(), is_removal(after_name, &Now::at(now))));
             let theirs = cookie::Cookie::parse(text.as_str()).ok().map(|c| {
                 let removal = match c.max_age() {
                     Some(max_age) => max_age <= cookie::time::Duration::ZERO,
@@ -474,6 +517,91 @@ mod tests {
                 (c.name().to_owned(), removal)
             });
             proptest::prop_assert_eq!(ours, theirs, "{}", text);
+        }
+    }
+
+    /// §4 of the design step by step, reading each value the general way:
+    /// the reference the judge's shortcuts (names read in place, attributes
+    /// read only when they matter) are held to.
+    fn judge_by_the_steps<'a>(
+        policy: &'a Policy,
+        consent: &Consent,
+        value: &'a [u8],
+        now: i64,
+    ) -> (Verdict<'a>, &'a str, Option<&'a str>, bool, bool) {
+        let inner = &policy.inner;
+        let Some((name, after_name)) = set_cookie_pair_name(value) else {
+            let name = set_cookie_name(value).unwrap_or("");
+            let strip = Verdict::Strip {
+                name,
+                category: None,
+                reason: StripReason::Malformed,
+            };
+            return (strip, name, None, false, false);
+        };
+        let rule_category = inner.lookup(name).map(|r| inner.rule_category[r]);
+        if name == inner.consent_name() || is_removal(after_name, &Now::at(now)) {
+            let category = rule_category.map(|c| inner.category_id(c));
+            return (Verdict::Keep, name, category, false, false);
+        }
+        let (index, undeclared) = match (rule_category, &inner.unknown) {
+            (Some(index), _) => (index, false),
+            (None, UnknownRule::Keep) => return (Verdict::Keep, name, None, false, true),
+            (None, UnknownRule::Strip) => {
+                let strip = Verdict::Strip {
+                    name,
+                    category: None,
+                    reason: StripReason::Undeclared,
+                };
+                return (strip, name, None, false, true);
+            }
+            (None, UnknownRule::Category(index)) => (*index, true),
+        };
+        let category = Some(inner.category_id(index));
+        if index == 0 {
+            return (Verdict::Keep, name, category, false, undeclared);
+        }
+        if consent.grants_index(policy, index) {
+            return (Verdict::Keep, name, category, true, undeclared);
+        }
+        let reason = consent.refusal(policy, index);
+        (
+            Verdict::Strip {
+                name,
+                category,
+                reason,
+            },
+            name,
+            category,
+            true,
+            undeclared,
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+        /// The judge's shortcuts decide every value as §4 does step by step.
+        #[test]
+        fn the_judge_follows_the_design_steps(
+            settings in proptest::prop_oneof![
+                proptest::strategy::Just(""),
+                proptest::strategy::Just("unknown_cookies = \"keep\""),
+                proptest::strategy::Just("unknown_cookies = \"analytics\""),
+            ],
+            granted in "(\"functional\":true,)?(\"analytics\":true,)?(\"marketing\":false)?",
+            before in "[ \t]{0,1}",
+            name in "(session|theme|_ga|_ga_x|_ga_keep1|cookie-preferences|other|_g|them|[a-z_;=]{0,4})",
+            between in "[ ]{0,1}",
+            attributes in "(; Path=/)?(; Max-Age=(0|-1|60|x))?(; Expires=(Thu, 01 Jan 1970 00:00:00 GMT|Fri, 01 Jan 2100 00:00:00 GMT))?",
+        ) {
+            let policy = policy(settings);
+            let consent = granting(&policy, granted.trim_end_matches(','));
+            let text = format!("{before}{name}{between}=v{attributes}");
+            let now = 1_763_800_000;
+            let judged = policy.judge(&consent, text.as_bytes(), &Now::at(now), true);
+            let judged = (judged.verdict, judged.name, judged.category, judged.consulted_consent, judged.undeclared);
+            proptest::prop_assert_eq!(judged, judge_by_the_steps(&policy, &consent, text.as_bytes(), now), "{}", text);
         }
     }
 

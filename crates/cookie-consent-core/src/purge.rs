@@ -41,10 +41,6 @@ impl Policy {
                 if count >= max {
                     return !purged.is_empty();
                 }
-                // Only token names: anything else could not be written back safely.
-                if !is_cookie_name(name) {
-                    continue;
-                }
                 let Ok(name) = std::str::from_utf8(name) else {
                     continue;
                 };
@@ -55,8 +51,11 @@ impl Policy {
                     continue;
                 };
                 let category = inner.rule_category[rule_index];
-                if category == 0
-                    || consent.grants_index(self, category)
+                if category == 0 || consent.grants_index(self, category) {
+                    continue;
+                }
+                // Only token names: anything else could not be written back safely.
+                if !is_cookie_name(name.as_bytes())
                     || (context.response_sets)(name)
                     || purged.iter().any(|p| p == name)
                 {

@@ -1,7 +1,7 @@
 //! The response-level entry point: one call per response, made by the adapters.
 
-use crate::consent::{unix_now, Consent, ConsentState, Reading};
-use crate::decision::{parse_set_cookie, set_cookie_name, Verdict};
+use crate::consent::{Consent, ConsentState, Now, Reading};
+use crate::decision::{is_named, is_removal, set_cookie_pair_name, Verdict};
 use crate::event::{Event, Observer};
 use crate::policy::{Enforcement, Policy};
 use crate::purge::PurgeContext;
@@ -13,8 +13,7 @@ use crate::purge::PurgeContext;
 /// `Vary: Cookie` when [`add_vary`](Self::add_vary) says so. Nothing else.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResponseOutcome {
-    /// Indices of the `Set-Cookie` values to remove, ascending.
-    stripped: Vec<usize>,
+    stripped: Stripped,
     purges: Vec<String>,
     add_vary: bool,
     consent_state: Option<ConsentState>,
@@ -23,12 +22,17 @@ pub struct ResponseOutcome {
 impl ResponseOutcome {
     /// Whether the `Set-Cookie` value at `index` (in response order) stays.
     pub fn keeps(&self, index: usize) -> bool {
-        self.stripped.binary_search(&index).is_err()
+        !self.stripped.contains(index)
+    }
+
+    /// Whether any `Set-Cookie` value goes.
+    pub fn strips_any(&self) -> bool {
+        !self.stripped.is_empty()
     }
 
     /// Indices of the `Set-Cookie` values to remove, ascending.
-    pub fn stripped(&self) -> &[usize] {
-        &self.stripped
+    pub fn stripped(&self) -> impl Iterator<Item = usize> + '_ {
+        self.stripped.iter()
     }
 
     /// `Set-Cookie` values to append that expire cookies no longer allowed.
@@ -48,7 +52,51 @@ impl ResponseOutcome {
 
     /// Whether the response's headers stay exactly as they are.
     pub fn leaves_headers_unchanged(&self) -> bool {
-        self.stripped.is_empty() && self.purges.is_empty() && !self.add_vary
+        !self.strips_any() && self.purges.is_empty() && !self.add_vary
+    }
+}
+
+/// The indices of the `Set-Cookie` values to remove: a bit each for the first
+/// 64, so the common response needs no list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Stripped {
+    first_64: u64,
+    /// Indices from 64 on, ascending.
+    beyond: Vec<usize>,
+}
+
+impl Stripped {
+    fn contains(&self, index: usize) -> bool {
+        if index < 64 {
+            self.first_64 & (1 << index) != 0
+        } else {
+            self.beyond.binary_search(&index).is_ok()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first_64 == 0 && self.beyond.is_empty()
+    }
+
+    /// Adds `index`, larger than any before.
+    fn insert(&mut self, index: usize) {
+        if index < 64 {
+            self.first_64 |= 1 << index;
+        } else {
+            self.beyond.push(index);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut bits = self.first_64;
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let index = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                index
+            })
+        })
+        .chain(self.beyond.iter().copied())
     }
 }
 
@@ -111,8 +159,9 @@ impl Policy {
         V: IntoIterator,
         V::Item: AsRef<[u8]>,
     {
-        let now = unix_now();
+        let now = &Now::lazy();
         let enforced = self.enforcement() == Enforcement::Enforce;
+        let consent_from_request = consent;
         let in_force = self.consent_set_by_response(consent, set_cookies.clone(), now);
         let consent = in_force.as_ref().unwrap_or(consent);
 
@@ -122,7 +171,7 @@ impl Policy {
         };
         let mut depends_on_consent = false;
         for (index, value) in set_cookies.clone().into_iter().enumerate() {
-            let judgement = self.judge(consent, value.as_ref(), now);
+            let judgement = self.judge(consent, value.as_ref(), now, !depends_on_consent);
             depends_on_consent |= judgement.consulted_consent;
             if judgement.undeclared {
                 Event::Undeclared {
@@ -151,20 +200,27 @@ impl Policy {
                     }
                     .emit(observer);
                     if enforced {
-                        outcome.stripped.push(index);
+                        outcome.stripped.insert(index);
                     }
                 }
             }
         }
 
-        // Nothing can be purged while every category is granted.
-        if consent.granted_set() != self.inner.all || !consent.policy().same_as(self) {
+        // Nothing to purge while the request carries no cookie of a category
+        // the consent in force refuses (a consent read against another policy
+        // does not know: look).
+        let request = consent_from_request;
+        let may_purge = !request.policy().same_as(self)
+            || !request.present().without(consent.granted_set()).is_empty();
+        if may_purge {
             // Only what the response still sets once stripped values are gone.
             let stripped = &outcome.stripped;
             let response_sets = |name: &str| {
-                set_cookies.clone().into_iter().enumerate().any(|(i, v)| {
-                    stripped.binary_search(&i).is_err() && set_cookie_name(v.as_ref()) == Some(name)
-                })
+                set_cookies
+                    .clone()
+                    .into_iter()
+                    .enumerate()
+                    .any(|(i, v)| !stripped.contains(i) && is_named(v.as_ref(), name))
             };
             let context = PurgeContext {
                 response_sets,
@@ -187,7 +243,7 @@ impl Policy {
         &self,
         request: &Consent,
         set_cookies: S,
-        now: i64,
+        now: &Now,
     ) -> Option<Consent>
     where
         S: IntoIterator,
@@ -197,14 +253,14 @@ impl Policy {
         let mut in_force = None;
         for value in set_cookies {
             let value = value.as_ref();
-            if set_cookie_name(value) != Some(name) {
+            if !is_named(value, name) {
                 continue;
             }
-            let Some(cookie) = parse_set_cookie(value, now) else {
+            let Some((_, after_name)) = set_cookie_pair_name(value) else {
                 continue;
             };
             let mut reading = Reading::MISSING;
-            if !cookie.removal {
+            if !is_removal(after_name, now) {
                 reading.add(self, set_cookie_value(value), now);
             }
             // The browser applies them in order: the last one wins.
@@ -300,8 +356,22 @@ mod tests {
         ];
         let outcome = review(&p, "", &set, &[]);
         assert_eq!(kept(&outcome, &set), ["session=1", "session=5; Max-Age=0"]);
-        assert_eq!(outcome.stripped(), [1, 2, 3]);
+        assert_eq!(outcome.stripped().collect::<Vec<_>>(), [1, 2, 3]);
         assert!(outcome.add_vary());
+    }
+
+    #[test]
+    fn values_past_the_sixty_fourth_are_judged_alike() {
+        let p = policy("");
+        let set: Vec<String> = (0..70)
+            .map(|i| format!("{}={i}", ["session", "_ga", "theme"][i % 3]))
+            .collect();
+        let set: Vec<&str> = set.iter().map(String::as_str).collect();
+        let outcome = review(&p, "", &set, &[]);
+        let expected: Vec<usize> = (0..70).filter(|i| i % 3 != 0).collect();
+        assert_eq!(outcome.stripped().collect::<Vec<_>>(), expected);
+        assert!(outcome.keeps(63) && !outcome.keeps(64) && !outcome.keeps(65) && outcome.keeps(66));
+        assert!(!outcome.keeps(68) && outcome.keeps(69) && outcome.keeps(1000));
     }
 
     #[test]
@@ -374,7 +444,7 @@ mod tests {
     fn a_stripped_set_cookie_does_not_stop_the_purge_of_its_name() {
         let p = policy("");
         let outcome = review(&p, &format!("{NONE}; _gid=old"), &["_gid=new"], &[]);
-        assert_eq!(outcome.stripped(), [0]);
+        assert_eq!(outcome.stripped().collect::<Vec<_>>(), [0]);
         assert_eq!(outcome.purges(), ["_gid=; Max-Age=0; Path=/"]);
     }
 
@@ -498,7 +568,7 @@ mod tests {
             [""; 0],
             None,
         );
-        assert_eq!(outcome.stripped(), [2]);
+        assert_eq!(outcome.stripped().collect::<Vec<_>>(), [2]);
         assert_eq!(
             billing.decide(&consent, "theme=1"),
             Verdict::Strip {

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use cookie_consent_core::{Consent, Enforcer, Reviewed};
+use cookie_consent_core::{Consent, Enforcer, ResponseOutcome, Reviewed};
 use http::header::{Entry, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Response};
 use pin_project_lite::pin_project;
@@ -69,19 +69,8 @@ fn apply(pending: &Pending, headers: &mut HeaderMap) {
         &headers.get_all(SET_COOKIE),
         &headers.get_all(VARY),
     );
-    if !outcome.stripped().is_empty() {
-        if let Entry::Occupied(entry) = headers.entry(SET_COOKIE) {
-            let kept: Vec<HeaderValue> = entry
-                .remove_entry_mult()
-                .1
-                .enumerate()
-                .filter(|(index, _)| outcome.keeps(*index))
-                .map(|(_, value)| value)
-                .collect();
-            for value in kept {
-                headers.append(SET_COOKIE, value);
-            }
-        }
+    if outcome.strips_any() {
+        remove_stripped(headers, &outcome);
     }
     for purge in outcome.purges() {
         // Purge values are built from validated names and attributes.
@@ -91,5 +80,41 @@ fn apply(pending: &Pending, headers: &mut HeaderMap) {
     }
     if outcome.add_vary() {
         headers.append(VARY, HeaderValue::from_static("Cookie"));
+    }
+}
+
+/// How many kept `Set-Cookie` values [`remove_stripped`] holds on the stack.
+const KEPT_ON_STACK: usize = 8;
+
+/// Removes the stripped `Set-Cookie` values. `HeaderMap` cannot remove one
+/// value of several, so the kept ones are cloned (clones share their bytes),
+/// and the entry is set to them in order; up to 8 wait on the stack, since
+/// draining through `http`'s entry API would allocate.
+fn remove_stripped(headers: &mut HeaderMap, outcome: &ResponseOutcome) {
+    let Entry::Occupied(mut entry) = headers.entry(SET_COOKIE) else {
+        return;
+    };
+    let mut on_stack: [Option<HeaderValue>; KEPT_ON_STACK] = Default::default();
+    let mut spilled = Vec::new();
+    let kept = entry
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| outcome.keeps(*index))
+        .map(|(_, value)| value.clone());
+    for (index, value) in kept.enumerate() {
+        match on_stack.get_mut(index) {
+            Some(slot) => *slot = Some(value),
+            None => spilled.push(value),
+        }
+    }
+    let mut kept = on_stack.into_iter().flatten().chain(spilled);
+    match kept.next() {
+        Some(first) => {
+            entry.insert(first);
+            kept.for_each(|value| entry.append(value));
+        }
+        None => {
+            entry.remove();
+        }
     }
 }

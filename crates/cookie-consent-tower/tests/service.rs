@@ -118,6 +118,30 @@ async fn essential_cookies_pass_and_ungranted_ones_are_stripped_in_order() {
 }
 
 #[tokio::test]
+async fn many_values_keep_their_order_and_all_may_go() {
+    // More kept values than the layer holds on the stack.
+    let set: Vec<String> = (0..20)
+        .map(|i| match i % 3 {
+            0 => format!("theme=t{i}"),
+            _ => format!("next-auth.csrf-token=c{i}"),
+        })
+        .collect();
+    let set: Vec<&str> = set.iter().map(String::as_str).collect();
+    let response = run(minopa(""), request(&[]), &set).await;
+    let kept: Vec<&str> = set
+        .iter()
+        .copied()
+        .filter(|v| !v.starts_with("theme"))
+        .collect();
+    assert_eq!(kept.len(), 13);
+    assert_eq!(set_cookies(&response), kept);
+    // Every value stripped: the header goes.
+    let response = run(minopa(""), request(&[]), &["theme=1", "_ga=2"]).await;
+    assert!(set_cookies(&response).is_empty());
+    assert!(!response.headers().contains_key(SET_COOKIE));
+}
+
+#[tokio::test]
 async fn granted_categories_pass() {
     let set = ["_ga=GA1; Path=/", "_clck=1", "theme=dark", "sentry-trace=1"];
     let response = run(minopa(""), request(&[ANALYTICS]), &set).await;

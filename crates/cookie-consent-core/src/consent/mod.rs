@@ -4,12 +4,14 @@
 //! request and the browser's privacy signals into a [`Consent`]: one of five
 //! [`ConsentState`]s and the set of granted categories.
 
+mod common_form;
 mod value;
 mod write;
 
 use crate::category::CategorySet;
-use crate::decision::StripReason;
+use crate::decision::{split_at_semicolon, StripReason};
 use crate::policy::{Mode, Policy};
+use value::Record;
 
 pub use write::ConsentChoice;
 
@@ -92,6 +94,9 @@ pub struct Consent {
     signals: Signals,
     /// Whether the state, not the visitor's choice, limited grants to essential.
     capped: bool,
+    /// The categories of the declared cookies the request carries: when the
+    /// consent in force grants them all, there is nothing to purge.
+    present: CategorySet,
 }
 
 impl std::fmt::Debug for Consent {
@@ -145,6 +150,11 @@ impl Consent {
         &self.policy
     }
 
+    /// The categories of the declared cookies the request carries.
+    pub(crate) fn present(&self) -> CategorySet {
+        self.present
+    }
+
     /// Whether the category at `index` of `policy` is granted; a consent read
     /// against another policy (nested layers) is matched by category id.
     pub(crate) fn grants_index(&self, policy: &Policy, index: usize) -> bool {
@@ -184,6 +194,33 @@ impl Consent {
     }
 }
 
+/// The time of a request, in Unix seconds: read from the clock once, and
+/// only if a decision needs it (a dated consent, an `Expires` attribute).
+pub(crate) struct Now(std::cell::Cell<Option<i64>>);
+
+impl Now {
+    /// The clock, when first asked.
+    pub(crate) fn lazy() -> Now {
+        Now(std::cell::Cell::new(None))
+    }
+
+    /// A given time, for tests and replays.
+    pub(crate) fn at(seconds: i64) -> Now {
+        Now(std::cell::Cell::new(Some(seconds)))
+    }
+
+    pub(crate) fn get(&self) -> i64 {
+        match self.0.get() {
+            Some(seconds) => seconds,
+            None => {
+                let seconds = unix_now();
+                self.0.set(Some(seconds));
+                seconds
+            }
+        }
+    }
+}
+
 /// Seconds since the Unix epoch, now.
 pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
@@ -197,9 +234,13 @@ pub(crate) fn unix_now() -> i64 {
 /// request header may hold any bytes, and one non-UTF-8 cookie must not hide
 /// the others.
 pub(crate) fn cookie_pairs(header: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
-    header.split(|&b| b == b';').filter_map(|pair| {
-        let eq = pair.iter().position(|&b| b == b'=')?;
-        Some((pair[..eq].trim_ascii(), pair[eq + 1..].trim_ascii()))
+    let mut rest = Some(header);
+    std::iter::from_fn(move || loop {
+        let (pair, next) = split_at_semicolon(rest?);
+        rest = next;
+        if let Some(eq) = memchr::memchr(b'=', pair) {
+            return Some((pair[..eq].trim_ascii(), pair[eq + 1..].trim_ascii()));
+        }
     })
 }
 
@@ -218,9 +259,14 @@ impl Reading {
     };
 
     /// Adds one consent cookie value: grants intersect, the worst state wins.
-    pub(crate) fn add(&mut self, policy: &Policy, raw: &[u8], now: i64) {
+    pub(crate) fn add(&mut self, policy: &Policy, raw: &[u8], now: &Now) {
+        self.add_record(policy, value::parse(raw, &policy.inner.categories), now);
+    }
+
+    /// Adds what one consent cookie records (`None`: it is invalid).
+    fn add_record(&mut self, policy: &Policy, record: Option<Record>, now: &Now) {
         let inner = &policy.inner;
-        let (state, recorded) = match value::parse(raw, &inner.categories) {
+        let (state, recorded) = match record {
             None => (ConsentState::Invalid, CategorySet::EMPTY),
             Some(record) => {
                 let recorded = match inner.settings.mode {
@@ -232,9 +278,9 @@ impl Reading {
                     .consent_max_age_days
                     .map(|d| i64::from(d) * 86_400);
                 let state = match record.timestamp {
-                    Some(t) if t > now.saturating_add(86_400) => ConsentState::Invalid,
+                    Some(t) if t > now.get().saturating_add(86_400) => ConsentState::Invalid,
                     _ if record.revision < inner.settings.revision => ConsentState::Outdated,
-                    Some(t) if max_age.is_some_and(|age| now.saturating_sub(t) > age) => {
+                    Some(t) if max_age.is_some_and(|age| now.get().saturating_sub(t) > age) => {
                         ConsentState::Expired
                     }
                     None if max_age.is_some() => ConsentState::Expired,
@@ -284,6 +330,7 @@ impl Reading {
             granted: recorded.without(denied),
             signals,
             capped,
+            present: CategorySet::EMPTY,
         }
     }
 }
@@ -299,7 +346,7 @@ impl Policy {
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
-        self.read_consent_at(cookie_headers, signals, unix_now())
+        self.read_consent_with(cookie_headers, signals, &Now::lazy())
     }
 
     /// [`read_consent`](Self::read_consent) at a given time (Unix seconds), for tests and replays.
@@ -308,15 +355,67 @@ impl Policy {
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
-        let name = self.inner.consent_name().as_bytes();
+        self.read_consent_with(cookie_headers, signals, &Now::at(now))
+    }
+
+    fn read_consent_with<I>(&self, cookie_headers: I, signals: Signals, now: &Now) -> Consent
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        let inner = &self.inner;
+        let consent_name = inner.consent_name().as_bytes();
         let mut reading = Reading::MISSING;
+        let mut present = CategorySet::EMPTY;
+        // One pass over each header, pair by pair (split at `;`, trimmed, those
+        // without `=` skipped): the consent cookies, and the categories of the rest.
         for header in cookie_headers {
-            for (_, value) in cookie_pairs(header.as_ref()).filter(|(n, _)| *n == name) {
-                reading.add(self, value, now);
+            let mut rest = header.as_ref();
+            while !rest.is_empty() {
+                let text = rest.trim_ascii_start();
+                if let Some(value) = consent_value_start(text, consent_name) {
+                    // The common form, read in place: its end is found by reading it.
+                    if let Some((record, after)) =
+                        common_form::read_prefix(value, &inner.categories)
+                    {
+                        let after_value = after.trim_ascii_start();
+                        let len = value.len() - after.len();
+                        if len <= value::MAX_VALUE_LEN
+                            && matches!(after_value.first(), None | Some(b';'))
+                        {
+                            reading.add_record(self, Some(record), now);
+                            rest = after_value.get(1..).unwrap_or_default();
+                            continue;
+                        }
+                    }
+                }
+                let (pair, next) = match memchr::memchr(b';', text) {
+                    Some(at) => (&text[..at], &text[at + 1..]),
+                    None => (text, &[][..]),
+                };
+                rest = next;
+                let Some(eq) = pair.iter().position(|&b| b == b'=') else {
+                    continue;
+                };
+                let name = pair[..eq].trim_ascii();
+                if name == consent_name {
+                    reading.add(self, pair[eq + 1..].trim_ascii(), now);
+                } else if let Some(rule) = inner.names.lookup(name) {
+                    present = present.with(CategorySet::single(inner.rule_category[rule]));
+                }
             }
         }
-        reading.into_consent(self, signals)
+        let mut consent = reading.into_consent(self, signals);
+        consent.present = present;
+        consent
     }
+}
+
+/// Where the value starts when `text` (trimmed at the start) is a pair named
+/// `name`: after the name, white space, `=` and white space.
+fn consent_value_start<'t>(text: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
+    let after_name = text.strip_prefix(name)?.trim_ascii_start();
+    Some(after_name.strip_prefix(b"=")?.trim_ascii_start())
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use proptest::strategy::Strategy;
 
 use super::*;
 use crate::decision::StripReason;
@@ -489,4 +490,70 @@ fn written_values_are_encoded_like_encode_uri_component() {
         pair,
         "cookie-preferences=%7B%22categories%22%3A%7B%22functional%22%3Afalse%2C%22analytics%22%3Afalse%2C%22marketing%22%3Afalse%7D%2C%22revision%22%3A0%2C%22timestamp%22%3A1763800000%7D"
     );
+}
+
+/// Reads the headers pair by pair, the plain way the single pass of
+/// `read_consent_at` must agree with: the state, the grants, and the
+/// categories of the other declared cookies.
+fn read_by_pairs(policy: &Policy, headers: &[String]) -> (ConsentState, CategorySet, CategorySet) {
+    let mut reading = Reading::MISSING;
+    let mut present = CategorySet::EMPTY;
+    for header in headers {
+        for (name, value) in cookie_pairs(header.as_bytes()) {
+            if name == policy.inner.consent_name().as_bytes() {
+                reading.add(policy, value, &Now::at(NOW));
+            } else if let Some(rule) = policy.inner.names.lookup(name) {
+                present = present.with(CategorySet::single(policy.inner.rule_category[rule]));
+            }
+        }
+    }
+    let consent = reading.into_consent(policy, Signals::default());
+    (consent.state(), consent.granted_set(), present)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn one_pass_reads_headers_as_pairs_do(
+        pairs in proptest::collection::vec(
+            proptest::prop_oneof![
+                // The consent cookie: common form, raw, quoted, spaced, cut short, run on.
+                (
+                    "[ ]{0,1}cookie-preferences[ ]{0,1}=[ ]{0,1}",
+                    proptest::prop_oneof![
+                        proptest::strategy::Just(utf8_percent_encode(ANALYTICS_ONLY, NON_ALPHANUMERIC).to_string()),
+                        proptest::strategy::Just("%7B%22categories%22%3A%7B%22analytics%22%3Atrue%7D%2C%22revision%22%3A1%7D".to_owned()),
+                        proptest::strategy::Just(r#"{"categories":{"functional":true},"revision":1}"#.to_owned()),
+                        proptest::strategy::Just(r#""%7B%22categories%22%3A%7B%7D%7D""#.to_owned()),
+                        proptest::strategy::Just("%7B%22categories%22%3A%7B%22analytics%22%3Atrue%7D".to_owned()),
+                        proptest::strategy::Just("%7B%22categories%22%3A%7B%22a;b%22%3Atrue%7D%7D".to_owned()),
+                        "%7B%22categories%22%3A%7B%7D%7D[ a=%]{0,2}",
+                        "[ -~]{0,12}",
+                    ],
+                    "[ ]{0,1}",
+                )
+                    .prop_map(|(name, value, after)| format!("{name}{value}{after}")),
+                // Other cookies, declared or not, with or without `=`.
+                "[ ]{0,1}(theme|_ga|_gid|sentry-x|session|other|cookie-preferencesx)(=[a-zA-Z0-9.]{0,6})?",
+            ],
+            0..5,
+        ),
+        split in 0..3usize,
+    ) {
+        let p = policy("revision = 1\n[[cookies]]\nname = \"theme\"\ncategory = \"functional\"\n[[cookies]]\nname = \"_ga\"\ncategory = \"analytics\"\n[[cookies]]\nname = \"sentry-*\"\ncategory = \"marketing\"\n[[cookies]]\nname = \"session\"\ncategory = \"essential\"");
+        // One header, or the pairs spread over several as HTTP/2 sends them.
+        let headers: Vec<String> = if split == 0 || pairs.is_empty() {
+            vec![pairs.join(";")]
+        } else {
+            pairs.chunks(split).map(|chunk| chunk.join(";")).collect()
+        };
+        let consent = p.read_consent_at(&headers, Signals::default(), NOW);
+        proptest::prop_assert_eq!(
+            (consent.state(), consent.granted_set(), consent.present()),
+            read_by_pairs(&p, &headers),
+            "{:?}",
+            headers
+        );
+    }
 }

@@ -1,9 +1,10 @@
 //! Parsing one consent cookie value (§3 of the design) into a [`Record`].
 //!
-//! The JSON is read with a `DeserializeSeed` that maps category ids straight to
-//! bits of the policy's [`CategorySet`], and percent-decoding writes into a stack
-//! buffer, so reading a value of up to 4 KiB allocates nothing.
+//! Values in the common form are read in place by `common_form.rs`; any other
+//! is percent-decoded and read by serde_json with a `DeserializeSeed` that maps
+//! category ids straight to bits of the policy's [`CategorySet`].
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
@@ -35,19 +36,18 @@ pub(crate) fn parse(raw: &[u8], categories: &[Category]) -> Option<Record> {
         [b'"', inner @ .., b'"'] => inner,
         _ => raw,
     };
-    let mut buffer = [0u8; MAX_VALUE_LEN];
-    let json: &[u8] = if raw.first() == Some(&b'{') {
-        raw
+    super::common_form::read(raw, categories).or_else(|| parse_json(raw, categories))
+}
+
+/// The general reader: percent-decode (unless the value is raw JSON), then serde_json.
+pub(super) fn parse_json(raw: &[u8], categories: &[Category]) -> Option<Record> {
+    // Borrowed when nothing is escaped; decoding allocates only on this rare path.
+    let decoded: Cow<'_, [u8]> = if raw.first() == Some(&b'{') {
+        Cow::Borrowed(raw)
     } else {
-        // Decoding never lengthens the text, so the buffer always suffices.
-        let mut len = 0;
-        for byte in percent_encoding::percent_decode(raw) {
-            buffer[len] = byte;
-            len += 1;
-        }
-        &buffer[..len]
+        percent_encoding::percent_decode(raw).into()
     };
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let mut deserializer = serde_json::Deserializer::from_slice(&decoded);
     let record = RecordSeed(categories).deserialize(&mut deserializer).ok()?;
     deserializer.end().ok()?;
     Some(record)

@@ -11,7 +11,7 @@ use crate::policy::{Policy, SameSite};
 
 /// What `encodeURIComponent` leaves alone, so a banner script and the server
 /// write the same bytes.
-const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(super) const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')

@@ -8,6 +8,7 @@
 mod builder;
 mod error;
 pub(crate) mod file;
+mod names;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,6 +19,7 @@ use serde::Deserialize;
 pub use builder::PolicyBuilder;
 pub use error::PolicyError;
 use file::{Located, Source};
+use names::NameIndex;
 
 use crate::category::{Category, CategorySet};
 
@@ -267,9 +269,7 @@ pub(crate) struct Compiled {
     pub(crate) rules: Vec<CookieRule>,
     /// Category index of each rule.
     pub(crate) rule_category: Vec<usize>,
-    exact: HashMap<Box<str>, usize>,
-    /// Prefix rules, longest prefix first.
-    prefixes: Vec<(Box<str>, usize)>,
+    pub(crate) names: NameIndex,
     pub(crate) unknown: UnknownRule,
     pub(crate) all: CategorySet,
     pub(crate) gpc: CategorySet,
@@ -465,7 +465,7 @@ impl Policy {
         let mut rules = Vec::with_capacity(cookies.len());
         let mut rule_category = Vec::with_capacity(cookies.len());
         let mut rule_lines: Vec<Option<usize>> = Vec::with_capacity(cookies.len());
-        let mut exact = HashMap::new();
+        let mut exact: HashMap<Box<str>, usize> = HashMap::new();
         let mut prefixes: Vec<(Box<str>, usize)> = Vec::new();
         for (i, Located { value: rule, span }) in cookies.into_iter().enumerate() {
             let error = |key: &str, message: String| {
@@ -532,8 +532,6 @@ impl Policy {
             rules.push(rule);
             rule_category.push(category);
         }
-        // Longest prefix first, so the first match is the most specific.
-        prefixes.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
 
         let all = CategorySet::first(compiled_categories.len());
         let gpc = compiled_categories
@@ -549,8 +547,7 @@ impl Policy {
                 categories: compiled_categories,
                 rules,
                 rule_category,
-                exact,
-                prefixes,
+                names: NameIndex::new(exact.into_iter().collect(), prefixes),
                 unknown,
                 all,
                 gpc,
@@ -562,13 +559,7 @@ impl Policy {
 impl Compiled {
     /// The rule for a cookie name: exact name first, then the longest prefix.
     pub(crate) fn lookup(&self, name: &str) -> Option<usize> {
-        if let Some(&i) = self.exact.get(name) {
-            return Some(i);
-        }
-        self.prefixes
-            .iter()
-            .find(|(prefix, _)| name.starts_with(&**prefix))
-            .map(|&(_, i)| i)
+        self.names.lookup(name.as_bytes())
     }
 
     pub(crate) fn category_id(&self, index: usize) -> &str {
