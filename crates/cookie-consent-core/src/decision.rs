@@ -94,15 +94,17 @@ pub(crate) fn set_cookie_name(value: &[u8]) -> Option<&str> {
 /// Whether the name of a `Set-Cookie` value is `name` (a cookie-name token):
 /// `set_cookie_name(value) == Some(name)` without reading the whole name.
 pub(crate) fn is_named(value: &[u8], name: &str) -> bool {
-    value
-        .trim_ascii_start()
-        .strip_prefix(name.as_bytes())
-        .is_some_and(|rest| rest.trim_ascii_start().first() == Some(&b'='))
+    let value = value.trim_ascii_start();
+    // Most values differ at the first byte: settle those before comparing.
+    value.first() == name.as_bytes().first()
+        && value
+            .strip_prefix(name.as_bytes())
+            .is_some_and(|rest| rest.trim_ascii_start().first() == Some(&b'='))
 }
 
 /// The part before the first `;`, and what follows it.
 pub(crate) fn split_at_semicolon(text: &[u8]) -> (&[u8], Option<&[u8]>) {
-    match text.iter().position(|&b| b == b';') {
+    match memchr::memchr(b';', text) {
         Some(at) => (&text[..at], Some(&text[at + 1..])),
         None => (text, None),
     }
@@ -235,24 +237,21 @@ pub(crate) fn set_cookie_pair_name(value: &[u8]) -> Option<(&str, &[u8])> {
 pub(crate) fn is_removal(after_name: &[u8], now: &Now) -> bool {
     let mut max_age_removal = None;
     let mut expires = None;
-    let mut rest = after_name;
-    while let Some(semicolon) = rest.iter().position(|&b| b == b';') {
-        rest = &rest[semicolon + 1..];
-        let attribute = rest.trim_ascii_start();
-        // Only `Max-Age` and `Expires` matter: skip the others at their first letter.
+    // The attributes follow the value, each after a `;`.
+    let mut rest = split_at_semicolon(after_name).1;
+    while let Some(text) = rest {
+        let (attribute, next) = split_at_semicolon(text.trim_ascii_start());
+        rest = next;
+        // Only `Max-Age` and `Expires` matter: the others go at their first letter.
         if !matches!(attribute.first(), Some(b'm' | b'M' | b'e' | b'E')) {
             continue;
         }
-        let end = attribute
-            .iter()
-            .position(|&b| b == b';')
-            .unwrap_or(attribute.len());
-        let Some(eq) = attribute[..end].iter().position(|&b| b == b'=') else {
+        let Some(eq) = memchr::memchr(b'=', attribute) else {
             continue;
         };
         let (key, value) = (
             attribute[..eq].trim_ascii_end(),
-            attribute[eq + 1..end].trim_ascii(),
+            attribute[eq + 1..].trim_ascii(),
         );
         if key.eq_ignore_ascii_case(b"max-age") {
             let (negative, digits) = match value.strip_prefix(b"-") {

@@ -180,13 +180,15 @@ impl Policy {
                 .emit(observer);
             }
             match judgement.verdict {
-                Verdict::Keep => {
+                // Kept values are not logged: only an observer hears of them.
+                Verdict::Keep if observer.is_some() => {
                     Event::Kept {
                         name: judgement.name,
                         category: judgement.category,
                     }
                     .emit(observer);
                 }
+                Verdict::Keep => {}
                 Verdict::Strip {
                     name,
                     category,

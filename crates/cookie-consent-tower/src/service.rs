@@ -74,13 +74,11 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let headers = request.headers();
         let signals = Signals::from_headers(headers.get_all(&SEC_GPC), headers.get_all(&DNT));
-        let consent: Consent = self
-            .layer
-            .enforcer
-            .read_consent(headers.get_all(COOKIE), signals);
+        let cookies = headers.get_all(COOKIE);
+        let consent: Consent = self.layer.enforcer.read_consent(&cookies, signals);
         // The response is judged against the request's cookies (for the purge);
         // header values are reference-counted, so keeping them copies nothing.
-        let mut cookies = headers.get_all(COOKIE).iter().cloned();
+        let mut cookies = cookies.iter().cloned();
         let first_cookie: Option<HeaderValue> = cookies.next();
         let more_cookies: Vec<HeaderValue> = cookies.collect();
         // An outer ConsentLayer put its Consent here first: this layer is nested,

@@ -83,27 +83,31 @@ struct Text<'a> {
 impl Text<'_> {
     /// Consumes the character `c`, plain or (in an encoded value) as `%XX`.
     fn eat(&mut self, c: u8) -> Option<()> {
-        match self.rest {
-            [first, rest @ ..] if *first == c => self.rest = rest,
-            [b'%', high, low, rest @ ..]
-                if self.encoded && hex(*high) == Some(c >> 4) && hex(*low) == Some(c & 0xf) =>
-            {
-                self.rest = rest;
-            }
-            _ => return None,
+        let rest = self.rest;
+        if rest.first() == Some(&c) {
+            self.rest = &rest[1..];
+            return Some(());
         }
-        Some(())
+        match rest.first_chunk::<3>() {
+            Some(&[b'%', high, low])
+                if self.encoded
+                    && HEX[usize::from(high)] == c >> 4
+                    && HEX[usize::from(low)] == c & 0xf =>
+            {
+                self.rest = &rest[3..];
+                Some(())
+            }
+            _ => None,
+        }
     }
 
     /// Consumes `word` if the text starts with it.
-    fn word(&mut self, word: &[u8]) -> bool {
-        match self.rest.strip_prefix(word) {
-            Some(rest) => {
-                self.rest = rest;
-                true
-            }
-            None => false,
+    fn word<const N: usize>(&mut self, word: &[u8; N]) -> bool {
+        let found = self.rest.first_chunk::<N>() == Some(word);
+        if found {
+            self.rest = &self.rest[N..];
         }
+        found
     }
 
     /// The closing quote of a field name and the colon after it.
@@ -151,14 +155,24 @@ impl Text<'_> {
     /// policy's index for it, if it has one. Anything but plain characters
     /// stops early, and the caller's quote check then fails.
     fn category_id(&mut self, categories: &[Category]) -> Option<usize> {
-        let len = self
-            .rest
+        let rest = self.rest;
+        // The policy's own ids first: a match must end where the plain text does.
+        for (index, category) in categories.iter().enumerate() {
+            let id = category.id.as_bytes();
+            if rest.first() == id.first()
+                && rest.get(id.len()).is_some_and(|&b| !is_plain(b))
+                && rest[..id.len()] == *id
+            {
+                self.rest = &rest[id.len()..];
+                return Some(index);
+            }
+        }
+        let len = rest
             .iter()
             .position(|&b| !is_plain(b))
-            .unwrap_or(self.rest.len());
-        let (id, rest) = self.rest.split_at(len);
-        self.rest = rest;
-        categories.iter().position(|c| c.id.as_bytes() == id)
+            .unwrap_or(rest.len());
+        self.rest = &rest[len..];
+        None
     }
 
     /// A JSON integer that fits `u64` without leading zeros; a sign, a
@@ -182,10 +196,18 @@ fn is_plain(b: u8) -> bool {
     (0x20..0x7f).contains(&b) && !matches!(b, b'"' | b'\\' | b'%' | b';')
 }
 
-/// The value of a hex digit, either case, as `percent_decode` reads them.
-fn hex(digit: u8) -> Option<u8> {
-    char::from(digit).to_digit(16).map(|d| d as u8)
-}
+/// The value of each byte as a hex digit (either case, as `percent_decode`
+/// reads them); 0xff for the bytes that are none.
+const HEX: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        table[b"0123456789abcdef"[digit] as usize] = digit as u8;
+        table[b"0123456789ABCDEF"[digit] as usize] = digit as u8;
+        digit += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
