@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Throughput of both demo sites with and without their consent layer, with
-# wrk (Debian's package): the server pinned to core 0, wrk to core 1. Each
-# case runs ROUNDS times, alternating without/with; the median counts. Any
-# socket error or non-2xx answer fails the run.
+# wrk (Debian's package). For each case both servers run side by side, pinned
+# to core 0 (one serves while the other idles); wrk runs on core 1. After a
+# warm-up of each, ROUNDS pairs of runs alternate without/with, and each pair
+# gives a ratio: pairing cancels the slow drifts of a shared machine. The
+# table shows the medians. Any socket error or non-2xx answer fails the run.
 #   benches/wrk.sh        the table of BENCHMARKS.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${DURATION:-8s}
-ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5s}
+ROUNDS=${ROUNDS:-7}
 CONNECTIONS=${CONNECTIONS:-32}
 PORT=${PORT:-38080}
 
@@ -16,25 +18,34 @@ if ! command -v wrk >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
 cargo build --quiet --release -p cookie-consent-benches --bin demo-server
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+logs=$(mktemp -d)
+pids=()
+cleanup() {
+  if [ ${#pids[@]} -gt 0 ]; then kill "${pids[@]}" 2>/dev/null || true; fi
+  rm -rf "$logs"
+}
+trap cleanup EXIT
 
-# Requests per second of one run: `site variant path cookie`.
-requests_per_second() {
-  local site=$1 variant=$2 path=$3 cookie=$4 pid out
-  taskset -c 0 target/release/demo-server "$site" "$variant" "127.0.0.1:$PORT" >"$log" 2>&1 &
-  pid=$!
+# Starts `demo-server site variant` on `port`, pinned to core 0.
+serve() {
+  local site=$1 variant=$2 port=$3 log="$logs/$2"
+  taskset -c 0 target/release/demo-server "$site" "$variant" "127.0.0.1:$port" >"$log" 2>&1 &
+  pids+=($!)
   for _ in $(seq 100); do
-    grep -q listening "$log" && break
+    grep -q listening "$log" && return
     sleep 0.05
   done
-  local url="http://127.0.0.1:$PORT$path"
-  taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d2s -H "Cookie: $cookie" "$url" >/dev/null
-  out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: $cookie" "$url")
-  kill "$pid"
-  wait "$pid" 2>/dev/null || true
+  echo "demo-server $site $variant did not start:" >&2
+  cat "$log" >&2
+  exit 1
+}
+
+# Requests per second of one wrk run: `url cookie duration`.
+requests_per_second() {
+  local url=$1 cookie=$2 duration=$3 out
+  out=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$duration" -H "Cookie: $cookie" "$url")
   if grep -qE "Socket errors|Non-2xx" <<<"$out"; then
-    echo "errors against $site $variant $path:" >&2
+    echo "errors against $url:" >&2
     echo "$out" >&2
     exit 1
   fi
@@ -53,18 +64,29 @@ cases=(
   "actix|/healthz|$MIHARI_COOKIE"
 )
 
-echo "wrk -t1 -c$CONNECTIONS -d$DURATION, median of $ROUNDS rounds, server on core 0, wrk on core 1"
+echo "wrk -t1 -c$CONNECTIONS -d$DURATION, $ROUNDS alternating pairs, median; servers on core 0, wrk on core 1"
 echo
-echo "| site | path | without layer (req/s) | with layer (req/s) | with / without |"
-echo "|---|---|---:|---:|---:|"
+echo "| site | path | without layer (req/s) | with layer (req/s) | with / without (median of pairs) | lowest and highest pair |"
+echo "|---|---|---:|---:|---:|---|"
 for case in "${cases[@]}"; do
   IFS='|' read -r site path cookie <<<"$case"
-  without=() with=()
+  serve "$site" without "$PORT"
+  serve "$site" with "$((PORT + 1))"
+  without_url="http://127.0.0.1:$PORT$path"
+  with_url="http://127.0.0.1:$((PORT + 1))$path"
+  requests_per_second "$without_url" "$cookie" 2s >/dev/null
+  requests_per_second "$with_url" "$cookie" 2s >/dev/null
+  without=() with=() ratios=()
   for _ in $(seq "$ROUNDS"); do
-    without+=("$(requests_per_second "$site" without "$path" "$cookie")")
-    with+=("$(requests_per_second "$site" with "$path" "$cookie")")
+    w=$(requests_per_second "$without_url" "$cookie" "$DURATION")
+    c=$(requests_per_second "$with_url" "$cookie" "$DURATION")
+    without+=("$w") with+=("$c")
+    ratios+=("$(awk -v a="$c" -v b="$w" 'BEGIN {printf "%.3f", a / b}')")
   done
-  w=$(echo "${without[*]}" | median)
-  c=$(echo "${with[*]}" | median)
-  echo "| $site | \`$path\` | $w | $c | $(awk -v a="$c" -v b="$w" 'BEGIN {printf "%.3f", a / b}') |"
+  kill "${pids[@]}"
+  wait "${pids[@]}" 2>/dev/null || true
+  pids=()
+  sorted=$(echo "${ratios[*]}" | tr ' ' '\n' | sort -g)
+  echo "| $site | \`$path\` | $(echo "${without[*]}" | median) | $(echo "${with[*]}" | median)" \
+    "| $(echo "${ratios[*]}" | median) | $(head -1 <<<"$sorted") – $(tail -1 <<<"$sorted") |"
 done

@@ -85,7 +85,13 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let headers = request.headers();
-        let signals = Signals::from_headers(headers.get_all(&SEC_GPC), headers.get_all(&DNT));
+        // DNT is looked up only where it counts.
+        let dnt = self
+            .enforcer
+            .policy()
+            .honors_dnt()
+            .then(|| headers.get_all(&DNT));
+        let signals = Signals::from_headers(headers.get_all(&SEC_GPC), dnt.into_iter().flatten());
         let consent = self.enforcer.read_consent(headers.get_all(COOKIE), signals);
         // An outer ConsentMiddleware put its Consent here first: this one is
         // nested, decides, and must mark the response for the outer one.

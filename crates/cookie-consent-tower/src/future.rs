@@ -67,7 +67,8 @@ fn apply(pending: &Pending, headers: &mut HeaderMap) {
         &pending.consent,
         request_cookies,
         &headers.get_all(SET_COOKIE),
-        &headers.get_all(VARY),
+        // Looked up only if the review needs it.
+        std::iter::once(&*headers).flat_map(|headers| headers.get_all(VARY)),
     );
     if outcome.strips_any() {
         remove_stripped(headers, &outcome);
@@ -99,15 +100,15 @@ fn remove_stripped(headers: &mut HeaderMap, outcome: &ResponseOutcome) {
     let kept = entry
         .iter()
         .enumerate()
-        .filter(|(index, _)| outcome.keeps(*index))
-        .map(|(_, value)| value.clone());
-    for (index, value) in kept.enumerate() {
-        match on_stack.get_mut(index) {
-            Some(slot) => *slot = Some(value),
-            None => spilled.push(value),
+        .filter(|(index, _)| outcome.keeps(*index));
+    for (slot, (_, value)) in kept.enumerate() {
+        match on_stack.get_mut(slot) {
+            Some(slot) => *slot = Some(value.clone()),
+            None => spilled.push(value.clone()),
         }
     }
-    let mut kept = on_stack.into_iter().flatten().chain(spilled);
+    // Taken in place: moving the array would copy all of it.
+    let mut kept = on_stack.iter_mut().map_while(Option::take).chain(spilled);
     match kept.next() {
         Some(first) => {
             entry.insert(first);

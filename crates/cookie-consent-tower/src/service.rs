@@ -73,9 +73,15 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let headers = request.headers();
-        let signals = Signals::from_headers(headers.get_all(&SEC_GPC), headers.get_all(&DNT));
+        let enforcer = &self.layer.enforcer;
+        // DNT is looked up only where it counts.
+        let dnt = enforcer
+            .policy()
+            .honors_dnt()
+            .then(|| headers.get_all(&DNT));
+        let signals = Signals::from_headers(headers.get_all(&SEC_GPC), dnt.into_iter().flatten());
         let cookies = headers.get_all(COOKIE);
-        let consent: Consent = self.layer.enforcer.read_consent(&cookies, signals);
+        let consent: Consent = enforcer.read_consent(&cookies, signals);
         // The response is judged against the request's cookies (for the purge);
         // header values are reference-counted, so keeping them copies nothing.
         let mut cookies = cookies.iter().cloned();

@@ -349,6 +349,15 @@ impl Policy {
         self.inner.settings.enforcement
     }
 
+    /// Whether `DNT: 1` counts like `Sec-GPC: 1` (`honor_dnt`). When it does
+    /// not, an adapter need not look the header up: [`Consent::signals`] then
+    /// reports `dnt: false` whatever the request sent.
+    ///
+    /// [`Consent::signals`]: crate::Consent::signals
+    pub fn honors_dnt(&self) -> bool {
+        self.inner.settings.honor_dnt
+    }
+
     /// The consent cookie's configuration.
     pub fn consent_cookie(&self) -> &ConsentCookieConfig {
         &self.inner.settings.consent_cookie

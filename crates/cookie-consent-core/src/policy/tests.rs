@@ -57,7 +57,7 @@ fn every_setting_is_read_from_toml() {
     );
     assert_eq!(policy.enforcement(), Enforcement::ReportOnly);
     assert_eq!(s.consent_max_age_days, Some(180));
-    assert!(s.honor_dnt);
+    assert!(policy.honors_dnt());
     assert!(!s.vary);
     assert_eq!(s.max_purge, 5);
     let cc = policy.consent_cookie();
