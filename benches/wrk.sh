@@ -5,12 +5,14 @@
 # warm-up of each, ROUNDS pairs of runs alternate without/with, and each pair
 # gives a ratio: pairing cancels the slow drifts of a shared machine. The
 # table shows the medians. Any socket error or non-2xx answer fails the run.
-#   benches/wrk.sh        the table of BENCHMARKS.md
+#   benches/wrk.sh                the table of BENCHMARKS.md
+#   WITH=without benches/wrk.sh   the control: the same server twice, to show the noise
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${DURATION:-5s}
-ROUNDS=${ROUNDS:-7}
+DURATION=${DURATION:-2s}
+WITH=${WITH:-with}
+ROUNDS=${ROUNDS:-15}
 CONNECTIONS=${CONNECTIONS:-32}
 PORT=${PORT:-38080}
 
@@ -28,7 +30,7 @@ trap cleanup EXIT
 
 # Starts `demo-server site variant` on `port`, pinned to core 0.
 serve() {
-  local site=$1 variant=$2 port=$3 log="$logs/$2"
+  local site=$1 variant=$2 port=$3 log="$logs/$3"
   taskset -c 0 target/release/demo-server "$site" "$variant" "127.0.0.1:$port" >"$log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
@@ -65,13 +67,14 @@ cases=(
 )
 
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION, $ROUNDS alternating pairs, median; servers on core 0, wrk on core 1"
+if [ "$WITH" != with ]; then echo "control run: the second server is also \"$WITH\""; fi
 echo
 echo "| site | path | without layer (req/s) | with layer (req/s) | with / without (median of pairs) | lowest and highest pair |"
 echo "|---|---|---:|---:|---:|---|"
 for case in "${cases[@]}"; do
   IFS='|' read -r site path cookie <<<"$case"
   serve "$site" without "$PORT"
-  serve "$site" with "$((PORT + 1))"
+  serve "$site" "$WITH" "$((PORT + 1))"
   without_url="http://127.0.0.1:$PORT$path"
   with_url="http://127.0.0.1:$((PORT + 1))$path"
   requests_per_second "$without_url" "$cookie" 2s >/dev/null

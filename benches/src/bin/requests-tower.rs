@@ -1,6 +1,7 @@
 //! `requests-tower STACK N`: serves the workload N times through an in-process
 //! axum app whose routes sit under STACK (`identity`, `set-response-header`,
-//! `cookie-manager` or `consent`). `benches/callgrind.sh` counts two values of N
+//! `cookie-manager` or `consent`; `edits-only` and `edits-and-extension`
+//! measure the floor under any layer that follows the design). `benches/callgrind.sh` counts two values of N
 //! and subtracts, so start-up cancels out. The first response is checked.
 
 use std::process::ExitCode;
