@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use cookie_consent_benches::{minopa, COOKIE_HEADER, SET_COOKIES};
-use cookie_consent_core::Signals;
+use cookie_consent_core::{ResponseHeaders, Signals};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 fn read_consent(c: &mut Criterion) {
@@ -54,7 +54,16 @@ fn review_response(c: &mut Criterion) {
             &set_cookies,
             |b, set| {
                 b.iter(|| {
-                    policy.review_response(&consent, [COOKIE_HEADER], black_box(set), [""; 0], None)
+                    policy.review_response(
+                        &consent,
+                        ResponseHeaders {
+                            request_cookies: [COOKIE_HEADER],
+                            set_cookies: black_box(set),
+                            vary: [""; 0],
+                            reviewed: None,
+                        },
+                        None,
+                    )
                 })
             },
         );

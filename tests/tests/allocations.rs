@@ -100,23 +100,27 @@ fn tower_no_set_cookie_path_adds_only_the_extension_insert() {
         3,
         "http::Extensions: its map's box, the map's table, the boxed value"
     );
+    // Plus the flag that notes whether the handler read the consent (Vary, §6).
     assert_eq!(
         consent - identity,
-        extension_insert(),
+        extension_insert() + READ_FLAG,
         "Identity {identity}, ConsentLayer {consent}"
     );
 }
+
+/// The shared flag `Consent::watch_reads` allocates.
+const READ_FLAG: u64 = 1;
 
 #[test]
 fn tower_four_cookie_workload_allocations() {
     let identity = tower_layer::through(tower::layer::util::Identity::new(), &WORKLOAD);
     let consent =
         tower_layer::through(cookie_consent_tower::ConsentLayer::new(minopa()), &WORKLOAD);
-    // Only the extension insert: stripped values are bits, the kept ones wait
-    // on the stack while the Set-Cookie entry is rewritten.
+    // Only the extension insert and the read flag: stripped values are bits,
+    // the kept ones wait on the stack while the Set-Cookie entry is rewritten.
     assert_eq!(
         consent - identity,
-        extension_insert(),
+        extension_insert() + READ_FLAG,
         "Identity {identity}, ConsentLayer {consent}"
     );
 }
@@ -175,10 +179,10 @@ mod actix_app {
 async fn actix_no_set_cookie_path_adds_only_the_extension_insert() {
     let (bare, wrapped) = actix_app::without_and_with(&[]).await;
     // actix pools requests with their extension map already sized: the insert
-    // costs one allocation, the boxed Consent.
+    // costs one allocation, the boxed Consent; the read flag is the other.
     assert_eq!(
         wrapped - bare,
-        1,
+        1 + READ_FLAG,
         "no middleware {bare}, ConsentMiddleware {wrapped}"
     );
 }
@@ -186,11 +190,11 @@ async fn actix_no_set_cookie_path_adds_only_the_extension_insert() {
 #[actix_web::test]
 async fn actix_four_cookie_workload_allocations() {
     let (bare, wrapped) = actix_app::without_and_with(&WORKLOAD).await;
-    // Only the extension insert: stripped values are bits, and actix's
-    // HeaderMap::retain removes `theme` in place.
+    // Only the extension insert and the read flag: stripped values are bits,
+    // and actix's HeaderMap::retain removes `theme` in place.
     assert_eq!(
         wrapped - bare,
-        1,
+        1 + READ_FLAG,
         "no middleware {bare}, ConsentMiddleware {wrapped}"
     );
 }

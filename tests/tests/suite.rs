@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::fmt::Write as _;
 
 use bytes::Bytes;
-use cookie_consent_core::{Consent, CookieRule, Policy, Signals};
+use cookie_consent_core::{Consent, ConsentChoice, CookieRule, Policy, ResponseHeaders, Signals};
 use cookie_consent_demo as demo;
 use cookie_consent_tests::{send, serve_actix_demo, serve_axum_demo};
 use http_body_util::{BodyExt, Full};
@@ -440,7 +440,8 @@ impl Scenario {
                     .chain(delete.iter().map(|n| ("delete", *n))),
             ),
             Answer::Billing { set } => demo::demo_set_cookies(set.iter().map(|n| ("name", *n))),
-            Answer::ConsentForm(form) => demo::consent_answer(site, form.iter().copied())
+            Answer::ConsentForm(form) => ConsentChoice::from_form(form.iter().copied())
+                .map(|choice| site.write_consent(&choice))
                 .into_iter()
                 .collect(),
         }
@@ -478,7 +479,10 @@ fn observed(set_cookies: Vec<String>, vary: &[String], consent: String) -> Obser
             None => value,
         })
         .collect();
-    let vary = vary.iter().any(|v| v.eq_ignore_ascii_case("cookie"));
+    let vary = vary
+        .iter()
+        .flat_map(|v| v.split(','))
+        .any(|v| v.trim().eq_ignore_ascii_case("cookie"));
     Observed {
         set_cookies,
         vary,
@@ -500,7 +504,13 @@ fn run_core(s: &Scenario) -> Observed {
     };
     let consent = policy.read_consent(cookie_header_values(s), signals);
     let answer = s.answer_set_cookies(&site);
-    let outcome = policy.review_response(&consent, cookie_header_values(s), &answer, [""; 0], None);
+    let headers = ResponseHeaders {
+        request_cookies: cookie_header_values(s),
+        set_cookies: &answer,
+        vary: [""; 0],
+        reviewed: None,
+    };
+    let outcome = policy.review_response(&consent, headers, None);
     let mut out: Vec<String> = answer
         .iter()
         .enumerate()
@@ -508,11 +518,7 @@ fn run_core(s: &Scenario) -> Observed {
         .map(|(_, v)| v.clone())
         .collect();
     out.extend(outcome.purges().iter().cloned());
-    let vary = if outcome.add_vary() {
-        vec!["Cookie".to_owned()]
-    } else {
-        vec![]
-    };
+    let vary: Vec<String> = outcome.vary().map(str::to_owned).into_iter().collect();
     observed(out, &vary, consent_json_for(&site, s))
 }
 
@@ -538,14 +544,13 @@ fn request_headers(s: &Scenario) -> Vec<(&'static str, &'static str)> {
 async fn run_tower(s: &Scenario) -> Observed {
     let site = s.site.policy();
     let answer = s.answer_set_cookies(&site);
+    // Like the demo's `/demo/set`, it does not read the consent (that would make it Vary).
     let handler = tower::service_fn(move |request: http::Request<()>| {
-        let consent = request
-            .extensions()
-            .get::<Consent>()
-            .cloned()
-            .expect("the layer adds Consent");
-        let mut response =
-            http::Response::new(Full::new(Bytes::from(demo::consent_json(&consent))));
+        assert!(
+            request.extensions().get::<Consent>().is_some(),
+            "the layer adds Consent"
+        );
+        let mut response = http::Response::new(Full::new(Bytes::from_static(b"set")));
         for value in &answer {
             response
                 .headers_mut()

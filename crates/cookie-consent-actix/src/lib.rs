@@ -80,7 +80,9 @@
 
 #![forbid(unsafe_code)]
 
+mod endpoint;
 mod middleware;
 
 pub use cookie_consent_core::*;
+pub use endpoint::consent_endpoint;
 pub use middleware::{ConsentExt, ConsentFuture, ConsentMiddleware, ConsentMiddlewareService};

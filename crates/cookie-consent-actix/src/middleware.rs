@@ -6,7 +6,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{HeaderName, HeaderValue, COOKIE, SET_COOKIE, VARY};
 use actix_web::{Error, HttpMessage, HttpRequest};
-use cookie_consent_core::{Consent, Enforcer, Event, Policy, Reviewed, Signals};
+use cookie_consent_core::{Consent, Enforcer, Event, Policy, ResponseHeaders, Reviewed, Signals};
 use pin_project_lite::pin_project;
 
 /// Applies a cookie [`Policy`] to every response of the wrapped app, scope or resource.
@@ -92,7 +92,9 @@ where
             .honors_dnt()
             .then(|| headers.get_all(&DNT));
         let signals = Signals::from_headers(headers.get_all(&SEC_GPC), dnt.into_iter().flatten());
-        let consent = self.enforcer.read_consent(headers.get_all(COOKIE), signals);
+        let mut consent = self.enforcer.read_consent(headers.get_all(COOKIE), signals);
+        // A handler that reads the consent makes the response depend on it (Vary).
+        consent.watch_reads();
         // An outer ConsentMiddleware put its Consent here first: this one is
         // nested, decides, and must mark the response for the outer one.
         let nested = request.extensions_mut().insert(consent.clone()).is_some();
@@ -126,13 +128,16 @@ where
         let this = self.project();
         let mut response = std::task::ready!(this.future.poll(cx))?;
         if let Some(consent) = this.consent.take() {
-            // An inner ConsentMiddleware has decided already: the innermost one rules.
-            if response.response().extensions().get::<Reviewed>().is_none() {
-                apply(this.enforcer, &consent, &mut response);
-                // Only an outer middleware reads the mark.
-                if *this.nested {
-                    response.response_mut().extensions_mut().insert(Reviewed);
-                }
+            // An inner ConsentMiddleware's mark: only what was appended since is judged here.
+            let reviewed = response
+                .response_mut()
+                .extensions_mut()
+                .remove::<Reviewed>();
+            apply(this.enforcer, &consent, reviewed.as_ref(), &mut response);
+            // Only an outer middleware reads the mark.
+            if *this.nested {
+                let mark = Reviewed::of(response.headers().get_all(SET_COOKIE));
+                response.response_mut().extensions_mut().insert(mark);
             }
         }
         Poll::Ready(Ok(response))
@@ -140,14 +145,22 @@ where
 }
 
 /// Edits the headers as the core's review says; decides nothing itself.
-fn apply<B>(enforcer: &Enforcer, consent: &Consent, response: &mut ServiceResponse<B>) {
+fn apply<B>(
+    enforcer: &Enforcer,
+    consent: &Consent,
+    reviewed: Option<&Reviewed>,
+    response: &mut ServiceResponse<B>,
+) {
     // The request stays reachable from the response (a reference-counted handle).
     let request = response.request().clone();
     let outcome = enforcer.review_response(
         consent,
-        request.headers().get_all(COOKIE),
-        response.headers().get_all(SET_COOKIE),
-        response.headers().get_all(VARY),
+        ResponseHeaders {
+            request_cookies: request.headers().get_all(COOKIE),
+            set_cookies: response.headers().get_all(SET_COOKIE).as_slice(),
+            vary: response.headers().get_all(VARY),
+            reviewed,
+        },
     );
     let headers = response.headers_mut();
     if outcome.strips_any() {
@@ -166,8 +179,8 @@ fn apply<B>(enforcer: &Enforcer, consent: &Consent, response: &mut ServiceRespon
             headers.append(SET_COOKIE, value);
         }
     }
-    if outcome.add_vary() {
-        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    if let Some(vary) = outcome.vary() {
+        headers.append(VARY, HeaderValue::from_static(vary));
     }
 }
 

@@ -95,7 +95,7 @@ async fn essential_cookies_pass_and_ungranted_ones_are_stripped_in_order() {
         names(&set_cookies(&response)),
         ["next-auth.session-token", "next-auth.csrf-token"]
     );
-    assert_eq!(vary(&response), ["Cookie"]);
+    assert_eq!(vary(&response), ["Cookie, Sec-GPC"], "Minopa honours GPC");
     assert_eq!(test::read_body(response).await, "set");
     let response = test::call_service(&app, get(path, &[ANALYTICS]).to_request()).await;
     assert_eq!(
@@ -157,12 +157,18 @@ async fn withdrawn_cookies_are_purged_with_domain_variants() {
             "_fbp=; Max-Age=0; Path=/; Domain=.minopa.com"
         ]
     );
-    assert_eq!(vary(&response), ["Cookie"]);
+    assert_eq!(vary(&response), ["Cookie, Sec-GPC"]);
 }
 
 #[actix_web::test]
 async fn vary_is_not_duplicated() {
     let handler = || async {
+        HttpResponse::Ok()
+            .append_header((VARY, "cookie, Sec-GPC"))
+            .append_header((SET_COOKIE, "_ga=1"))
+            .finish()
+    };
+    let only_cookie = || async {
         HttpResponse::Ok()
             .append_header((VARY, "Cookie"))
             .append_header((SET_COOKIE, "_ga=1"))
@@ -171,11 +177,18 @@ async fn vary_is_not_duplicated() {
     let app = test::init_service(
         App::new()
             .route("/", web::get().to(handler))
+            .route("/cookie", web::get().to(only_cookie))
             .wrap(ConsentMiddleware::new(minopa())),
     )
     .await;
     let response = test::call_service(&app, get("/", &[]).to_request()).await;
-    assert_eq!(vary(&response), ["Cookie"]);
+    assert_eq!(vary(&response), ["cookie, Sec-GPC"]);
+    let response = test::call_service(&app, get("/cookie", &[]).to_request()).await;
+    assert_eq!(
+        vary(&response),
+        ["Cookie", "Sec-GPC"],
+        "only what is missing is added"
+    );
     assert!(set_cookies(&response).is_empty());
 }
 
@@ -408,7 +421,7 @@ async fn a_scope_and_a_resource_carry_their_own_policy() {
     );
     assert_eq!(
         vary(&response),
-        ["Cookie"],
+        ["Cookie, Sec-GPC"],
         "the outer middleware passes the response through"
     );
     let response = test::call_service(&app, get(&format!("/pay{query}"), &[]).to_request()).await;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::consent::{Consent, Signals};
 use crate::event::Event;
 use crate::policy::Policy;
-use crate::response::ResponseOutcome;
+use crate::response::{ResponseHeaders, ResponseOutcome};
 
 type Callback = dyn Fn(&Event<'_>) + Send + Sync;
 
@@ -58,21 +58,18 @@ impl Enforcer {
     pub fn review_response<C, S, V>(
         &self,
         consent: &Consent,
-        request_cookies: C,
-        set_cookies: S,
-        vary: V,
+        headers: ResponseHeaders<'_, C, S, V>,
     ) -> ResponseOutcome
     where
         C: IntoIterator,
         C::Item: AsRef<[u8]>,
-        S: IntoIterator + Clone,
+        S: IntoIterator + Copy,
         S::Item: AsRef<[u8]>,
         V: IntoIterator,
         V::Item: AsRef<[u8]>,
     {
         let observer = self.on_event.as_deref().map(|f| f as _);
-        self.policy
-            .review_response(consent, request_cookies, set_cookies, vary, observer)
+        self.policy.review_response(consent, headers, observer)
     }
 }
 

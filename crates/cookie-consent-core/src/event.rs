@@ -90,6 +90,22 @@ impl Event<'_> {
     }
 }
 
+/// What an undeclared name usually means, for the names that new users meet.
+fn undeclared_hint(name: &str) -> &'static str {
+    match name {
+        "id" => {
+            "`id` is tower-sessions' session cookie: strip it and every login fails; declare it \
+             essential, or name it with `SessionManagerLayer::with_name`"
+        }
+        "session" | "actix-session" => "a session cookie: declare it essential, or logins fail",
+        _ => {
+            "cookies set by a middleware are judged only when the consent layer sits outside it \
+             (axum: `.layer(ConsentLayer)` after `.layer(CookieManagerLayer)`; actix: \
+             `.wrap(ConsentMiddleware)` last)"
+        }
+    }
+}
+
 fn warn_undeclared_once(name: &str) {
     static WARNED: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
     let warned = WARNED.get_or_init(Default::default);
@@ -104,8 +120,11 @@ fn warn_undeclared_once(name: &str) {
     tracing::warn!(
         target: TARGET,
         name,
-        "the response sets a cookie the policy does not declare; add it to the policy file \
-         (reported once per name)"
+        hint = undeclared_hint(name),
+        "the response sets cookie `{name}`, which the policy does not declare, so \
+         `unknown_cookies` decides its fate (by default: stripped); declare it in the policy \
+         file: [[cookies]] name = \"{name}\" category = \"essential\" (or its real category). \
+         (Reported once per name.)"
     );
     if warned.len() == MAX_WARNED {
         tracing::warn!(target: TARGET, "{MAX_WARNED} undeclared cookie names reported; no more will be");

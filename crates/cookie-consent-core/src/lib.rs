@@ -37,6 +37,7 @@
 mod category;
 mod consent;
 mod decision;
+mod endpoint;
 mod enforcer;
 mod event;
 mod extract;
@@ -48,6 +49,7 @@ mod response;
 pub use category::{Category, CategorySet};
 pub use consent::{Consent, ConsentChoice, ConsentState, Signals};
 pub use decision::{StripReason, Verdict};
+pub use endpoint::{ConsentAnswer, ConsentPost, CONSENT_FORM_LIMIT};
 pub use enforcer::Enforcer;
 pub use event::{Event, Observer, TARGET};
 #[cfg(feature = "axum")]
@@ -58,4 +60,4 @@ pub use policy::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyBuilder, PolicyError,
     SameSite, UnknownCookies, ESSENTIAL,
 };
-pub use response::{ResponseOutcome, Reviewed};
+pub use response::{ResponseHeaders, ResponseOutcome, Reviewed};

@@ -5,13 +5,15 @@
 //! cookie the request still carries whose category is not granted.
 
 use crate::consent::{cookie_pairs, Consent};
+use crate::decision::is_named;
 use crate::event::{Event, Observer};
-use crate::policy::{is_cookie_name, Policy};
+use crate::policy::{is_cookie_name, CookieRule, Policy};
 
 /// What a purge needs to know of the response.
 pub(crate) struct PurgeContext<'r, F> {
     /// Whether the response itself sets or removes a cookie of this name.
     pub(crate) response_sets: F,
+    /// False in report-only mode: the events say so.
     pub(crate) enforced: bool,
     pub(crate) observer: Observer<'r>,
 }
@@ -19,6 +21,8 @@ pub(crate) struct PurgeContext<'r, F> {
 impl Policy {
     /// Appends to `out` the expiring `Set-Cookie` values for the request's cookies
     /// that `consent` no longer allows; returns whether anything was purged.
+    /// Report-only mode computes the same values (the caller drops them), so
+    /// its events are exactly what enforcement would append.
     pub(crate) fn purge<C, F>(
         &self,
         consent: &Consent,
@@ -33,14 +37,9 @@ impl Policy {
     {
         let inner = &self.inner;
         let max = inner.settings.max_purge;
-        // Names already handled, kept apart from `out` so report-only dedups too.
-        let mut purged: Vec<String> = Vec::new();
-        let mut count = 0;
+        let before = out.len();
         for header in request_cookies {
             for (name, _) in cookie_pairs(header.as_ref()) {
-                if count >= max {
-                    return !purged.is_empty();
-                }
                 let Ok(name) = std::str::from_utf8(name) else {
                     continue;
                 };
@@ -57,36 +56,48 @@ impl Policy {
                 // Only token names: anything else could not be written back safely.
                 if !is_cookie_name(name.as_bytes())
                     || (context.response_sets)(name)
-                    || purged.iter().any(|p| p == name)
+                    || out[before..].iter().any(|p| is_named(p.as_bytes(), name))
                 {
                     continue;
                 }
-                let rule = &inner.rules[rule_index];
-                let path = rule.path.as_deref().unwrap_or("/");
-                let domains = std::iter::once(None).chain(rule.domain.as_deref().map(Some));
-                for domain in domains {
-                    if count >= max {
-                        break;
-                    }
-                    count += 1;
-                    if context.enforced {
-                        out.push(match domain {
-                            None => format!("{name}=; Max-Age=0; Path={path}"),
-                            Some(domain) => {
-                                format!("{name}=; Max-Age=0; Path={path}; Domain={domain}")
-                            }
-                        });
-                    }
+                let expiring = expiring(name, &inner.rules[rule_index]);
+                // A rule's variants go together or not at all.
+                if out.len() - before + expiring.len() > max {
+                    return out.len() > before;
                 }
+                out.extend(expiring);
                 Event::Purged {
                     name,
                     category: inner.category_id(category),
                     enforced: context.enforced,
                 }
                 .emit(context.observer);
-                purged.push(name.to_owned());
             }
         }
-        !purged.is_empty()
+        out.len() > before
+    }
+}
+
+/// The `Set-Cookie` values that expire cookie `name` of `rule`: host-only,
+/// and on the rule's domain when it declares one. Browsers ignore a
+/// `__Secure-` cookie without `Secure`, and a `__Host-` one unless it is
+/// `Secure`, on `Path=/` and without `Domain`.
+fn expiring(name: &str, rule: &CookieRule) -> Vec<String> {
+    if name.starts_with("__Host-") {
+        return vec![format!("{name}=; Max-Age=0; Path=/; Secure")];
+    }
+    let path = rule.path.as_deref().unwrap_or("/");
+    let secure = if name.starts_with("__Secure-") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let host_only = format!("{name}=; Max-Age=0; Path={path}{secure}");
+    match rule.domain.as_deref() {
+        None => vec![host_only],
+        Some(domain) => vec![
+            host_only,
+            format!("{name}=; Max-Age=0; Path={path}; Domain={domain}{secure}"),
+        ],
     }
 }

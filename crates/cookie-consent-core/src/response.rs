@@ -9,13 +9,13 @@ use crate::purge::PurgeContext;
 /// What to do to one response's headers, decided by [`Policy::review_response`].
 ///
 /// An adapter removes the `Set-Cookie` values for which [`keeps`](Self::keeps)
-/// is false, appends [`purges`](Self::purges) as `Set-Cookie` values, and adds
-/// `Vary: Cookie` when [`add_vary`](Self::add_vary) says so. Nothing else.
+/// is false, appends [`purges`](Self::purges) as `Set-Cookie` values, and
+/// appends [`vary`](Self::vary) to `Vary` when there is one. Nothing else.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResponseOutcome {
     stripped: Stripped,
     purges: Vec<String>,
-    add_vary: bool,
+    vary: Option<&'static str>,
     consent_state: Option<ConsentState>,
 }
 
@@ -40,9 +40,16 @@ impl ResponseOutcome {
         &self.purges
     }
 
-    /// Whether to add `Vary: Cookie`.
+    /// The value to append as a `Vary` header, when the response depends on
+    /// consent and does not vary on it yet: `Cookie`, with `Sec-GPC` and `DNT`
+    /// when the policy honours them, less what `Vary` already names.
+    pub fn vary(&self) -> Option<&'static str> {
+        self.vary
+    }
+
+    /// Whether a `Vary` value is to be appended.
     pub fn add_vary(&self) -> bool {
-        self.add_vary
+        self.vary.is_some()
     }
 
     /// The state of the consent in force for this response.
@@ -52,7 +59,7 @@ impl ResponseOutcome {
 
     /// Whether the response's headers stay exactly as they are.
     pub fn leaves_headers_unchanged(&self) -> bool {
-        !self.strips_any() && self.purges.is_empty() && !self.add_vary
+        !self.strips_any() && self.purges.is_empty() && self.vary.is_none()
     }
 }
 
@@ -100,20 +107,78 @@ impl Stripped {
     }
 }
 
-/// A marker an adapter puts in a response's extensions once it has been
-/// reviewed, so that outer layers pass it through unchanged: the innermost
-/// layer, the one closest to the route, decides.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Reviewed;
+/// The mark a consent layer leaves on a response it reviewed (nested layers,
+/// §6): the `Set-Cookie` values the response carried when it left that layer.
+///
+/// An outer layer judges, with its own policy, only the values that are not
+/// among these: those a middleware between the two layers appended
+/// (tower-cookies, tower-sessions, actix-session). So every `Set-Cookie` that
+/// reaches the client was judged by some consent layer, and the innermost
+/// one, closest to the route, rules on its own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reviewed {
+    judged: Vec<Box<[u8]>>,
+}
+
+impl Reviewed {
+    /// The mark for a response whose `Set-Cookie` values are now `set_cookies`.
+    pub fn of<S>(set_cookies: S) -> Reviewed
+    where
+        S: IntoIterator,
+        S::Item: AsRef<[u8]>,
+    {
+        Reviewed {
+            judged: set_cookies
+                .into_iter()
+                .map(|value| value.as_ref().into())
+                .collect(),
+        }
+    }
+
+    /// For each value of `set_cookies`, whether an inner layer judged it:
+    /// byte for byte one of the marked values, each matched once.
+    fn judged<S>(&self, set_cookies: S) -> Vec<bool>
+    where
+        S: IntoIterator,
+        S::Item: AsRef<[u8]>,
+    {
+        let mut unmatched: Vec<&[u8]> = self.judged.iter().map(|v| &v[..]).collect();
+        set_cookies
+            .into_iter()
+            .map(|value| {
+                let found = unmatched.iter().position(|j| *j == value.as_ref());
+                found.map(|at| unmatched.swap_remove(at)).is_some()
+            })
+            .collect()
+    }
+}
+
+/// The headers a response review reads, by name: the request's `Cookie`
+/// values, the response's `Set-Cookie` and `Vary` values, and the mark of an
+/// inner layer that reviewed the response already.
+///
+/// `set_cookies` is read several times, so it must be `Copy`: a slice, an
+/// array of `&str`, or a borrowed header view (`&http::header::GetAll`).
+#[derive(Clone, Copy, Debug)]
+pub struct ResponseHeaders<'m, C, S, V> {
+    /// The request's `Cookie` header values, for the purge.
+    pub request_cookies: C,
+    /// The response's `Set-Cookie` values, in order.
+    pub set_cookies: S,
+    /// The response's `Vary` values, so nothing is named twice.
+    pub vary: V,
+    /// The mark an inner consent layer left on the response, if any.
+    pub reviewed: Option<&'m Reviewed>,
+}
 
 impl Policy {
     /// Reviews one response: decides every `Set-Cookie`, the purge and `Vary`.
     ///
     /// - `consent`: the request's, from [`Policy::read_consent`]; a consent cookie
     ///   set (or removed) by the response itself takes precedence.
-    /// - `request_cookies`: the request's `Cookie` header values, for the purge.
-    /// - `set_cookies`: the response's `Set-Cookie` values, in order.
-    /// - `vary`: the response's `Vary` values, so `Cookie` is not added twice.
+    /// - `headers`: what the review reads (see [`ResponseHeaders`]). With a
+    ///   [`Reviewed`] mark, only the values no inner layer judged are judged,
+    ///   and the inner layer's purge stands.
     /// - `observer`: called with every [`Event`], for metrics.
     ///
     /// Events also go to `tracing` (target `cookie_consent`). In report-only
@@ -122,7 +187,7 @@ impl Policy {
     /// every category it could purge costs no allocation.
     ///
     /// ```
-    /// use cookie_consent_core::{Policy, Signals};
+    /// use cookie_consent_core::{Policy, ResponseHeaders, Signals};
     ///
     /// let policy = Policy::from_toml_str(r#"
     ///     [[categories]]
@@ -136,41 +201,53 @@ impl Policy {
     /// "#)?;
     /// let cookie_headers = ["_ga=GA1.1.1; session=old"];
     /// let consent = policy.read_consent(cookie_headers, Signals::default());
-    /// let set_cookies = ["session=new; Path=/; HttpOnly", "_ga=GA1.1.2; Path=/"];
-    /// let outcome = policy.review_response(&consent, cookie_headers, set_cookies, [""; 0], None);
+    /// let headers = ResponseHeaders {
+    ///     request_cookies: cookie_headers,
+    ///     set_cookies: ["session=new; Path=/; HttpOnly", "_ga=GA1.1.2; Path=/"],
+    ///     vary: ["Accept-Encoding"],
+    ///     reviewed: None,
+    /// };
+    /// let outcome = policy.review_response(&consent, headers, None);
     /// assert!(outcome.keeps(0) && !outcome.keeps(1));
     /// assert_eq!(outcome.purges(), ["_ga=; Max-Age=0; Path=/"]);
-    /// assert!(outcome.add_vary());
+    /// assert_eq!(outcome.vary(), Some("Cookie"));
     /// # Ok::<(), cookie_consent_core::PolicyError>(())
     /// ```
     pub fn review_response<C, S, V>(
         &self,
         consent: &Consent,
-        request_cookies: C,
-        set_cookies: S,
-        vary: V,
+        headers: ResponseHeaders<'_, C, S, V>,
         observer: Observer<'_>,
     ) -> ResponseOutcome
     where
         C: IntoIterator,
         C::Item: AsRef<[u8]>,
-        S: IntoIterator + Clone,
+        S: IntoIterator + Copy,
         S::Item: AsRef<[u8]>,
         V: IntoIterator,
         V::Item: AsRef<[u8]>,
     {
+        let ResponseHeaders {
+            request_cookies,
+            set_cookies,
+            vary,
+            reviewed,
+        } = headers;
         let now = &Now::lazy();
         let enforced = self.enforcement() == Enforcement::Enforce;
         let consent_from_request = consent;
-        let in_force = self.consent_set_by_response(consent, set_cookies.clone(), now);
+        let in_force = self.consent_set_by_response(consent, set_cookies, now);
         let consent = in_force.as_ref().unwrap_or(consent);
+        let judged_inside = reviewed.map(|mark| mark.judged(set_cookies));
 
-        let mut outcome = ResponseOutcome {
-            consent_state: Some(consent.state()),
-            ..ResponseOutcome::default()
-        };
-        let mut depends_on_consent = false;
-        for (index, value) in set_cookies.clone().into_iter().enumerate() {
+        // What enforcement strips; report-only reports it and strips nothing.
+        let mut strips = Stripped::default();
+        // A handler that read the consent rendered from it.
+        let mut depends_on_consent = consent_from_request.was_read();
+        for (index, value) in set_cookies.into_iter().enumerate() {
+            if judged_inside.as_ref().is_some_and(|judged| judged[index]) {
+                continue;
+            }
             let judgement = self.judge(consent, value.as_ref(), now, !depends_on_consent);
             depends_on_consent |= judgement.consulted_consent;
             if judgement.undeclared {
@@ -201,43 +278,75 @@ impl Policy {
                         enforced,
                     }
                     .emit(observer);
-                    if enforced {
-                        outcome.stripped.insert(index);
-                    }
+                    strips.insert(index);
                 }
             }
         }
 
+        let mut purges = Vec::new();
         // Nothing to purge while the request carries no cookie of a category
         // the consent in force refuses (a consent read against another policy
-        // does not know: look).
+        // does not know: look). A reviewed response was purged inside.
         let request = consent_from_request;
-        let may_purge = !request.policy().same_as(self)
-            || !request.present().without(consent.granted_set()).is_empty();
+        let may_purge = reviewed.is_none()
+            && (!request.policy().same_as(self)
+                || !request
+                    .present()
+                    .without(consent.granted_quietly())
+                    .is_empty());
         if may_purge {
             // Only what the response still sets once stripped values are gone.
-            let stripped = &outcome.stripped;
+            let strips = &strips;
             let response_sets = |name: &str| {
                 set_cookies
-                    .clone()
                     .into_iter()
                     .enumerate()
-                    .any(|(i, v)| !stripped.contains(i) && is_named(v.as_ref(), name))
+                    .any(|(i, v)| !strips.contains(i) && is_named(v.as_ref(), name))
             };
             let context = PurgeContext {
                 response_sets,
-                enforced,
                 observer,
+                enforced,
             };
-            depends_on_consent |=
-                self.purge(consent, request_cookies, context, &mut outcome.purges);
+            depends_on_consent |= self.purge(consent, request_cookies, context, &mut purges);
         }
 
-        outcome.add_vary = enforced
-            && depends_on_consent
-            && self.inner.settings.vary
-            && !vary.into_iter().any(|v| varies_on_cookie(v.as_ref()));
-        outcome
+        let consent_state = Some(consent.state_quietly());
+        if !enforced {
+            return ResponseOutcome {
+                consent_state,
+                ..ResponseOutcome::default()
+            };
+        }
+        let vary = (depends_on_consent && self.inner.settings.vary)
+            .then(|| self.vary_value(vary))
+            .flatten();
+        ResponseOutcome {
+            stripped: strips,
+            purges,
+            vary,
+            consent_state,
+        }
+    }
+
+    /// The `Vary` value a response that depends on consent needs: `Cookie`,
+    /// and the signals the policy honours, less those `vary` names already.
+    fn vary_value<V>(&self, vary: V) -> Option<&'static str>
+    where
+        V: IntoIterator,
+        V::Item: AsRef<[u8]>,
+    {
+        let mut needed = VaryOn::COOKIE;
+        if !self.inner.gpc.is_empty() {
+            needed |= VaryOn::SEC_GPC;
+        }
+        if self.inner.settings.honor_dnt {
+            needed |= VaryOn::DNT;
+        }
+        for value in vary {
+            needed &= !VaryOn::named_in(value.as_ref());
+        }
+        VaryOn::value(needed)
     }
 
     /// The consent the response itself sets, if it sets (or removes) the consent cookie.
@@ -268,7 +377,52 @@ impl Policy {
             // The browser applies them in order: the last one wins.
             in_force = Some(reading);
         }
-        in_force.map(|reading| reading.into_consent(self, request.signals()))
+        in_force.map(|reading| reading.into_consent(self, request.signals_quietly()))
+    }
+}
+
+/// The request headers a response that depends on consent varies on, as bits.
+struct VaryOn;
+
+impl VaryOn {
+    const COOKIE: u8 = 1;
+    const SEC_GPC: u8 = 2;
+    const DNT: u8 = 4;
+    const ALL: u8 = 7;
+
+    /// The bits a `Vary` value names (`*` names them all).
+    fn named_in(vary: &[u8]) -> u8 {
+        vary.split(|&b| b == b',')
+            .map(|field| {
+                let field = field.trim_ascii();
+                if field == b"*" {
+                    VaryOn::ALL
+                } else if field.eq_ignore_ascii_case(b"cookie") {
+                    VaryOn::COOKIE
+                } else if field.eq_ignore_ascii_case(b"sec-gpc") {
+                    VaryOn::SEC_GPC
+                } else if field.eq_ignore_ascii_case(b"dnt") {
+                    VaryOn::DNT
+                } else {
+                    0
+                }
+            })
+            .fold(0, |bits, bit| bits | bit)
+    }
+
+    /// The header value naming `bits`, none when no bit is set.
+    fn value(bits: u8) -> Option<&'static str> {
+        const VALUES: [&str; 8] = [
+            "",
+            "Cookie",
+            "Sec-GPC",
+            "Cookie, Sec-GPC",
+            "DNT",
+            "Cookie, DNT",
+            "Sec-GPC, DNT",
+            "Cookie, Sec-GPC, DNT",
+        ];
+        (bits != 0).then(|| VALUES[usize::from(bits & VaryOn::ALL)])
     }
 }
 
@@ -283,14 +437,6 @@ fn set_cookie_value(set_cookie: &[u8]) -> &[u8] {
         .position(|&b| b == b';')
         .unwrap_or(after_eq.len());
     after_eq[..end].trim_ascii()
-}
-
-/// Whether a `Vary` value already covers `Cookie` (or everything).
-fn varies_on_cookie(vary: &[u8]) -> bool {
-    vary.split(|&b| b == b',').any(|field| {
-        let field = field.trim_ascii();
-        field == b"*" || field.eq_ignore_ascii_case(b"cookie")
-    })
 }
 
 #[cfg(test)]
@@ -334,7 +480,26 @@ mod tests {
 
     fn review(p: &Policy, cookie: &str, set_cookies: &[&str], vary: &[&str]) -> ResponseOutcome {
         let consent = p.read_consent([cookie], Signals::default());
-        p.review_response(&consent, [cookie], set_cookies, vary, None)
+        let headers = ResponseHeaders {
+            request_cookies: [cookie],
+            set_cookies,
+            vary,
+            reviewed: None,
+        };
+        p.review_response(&consent, headers, None)
+    }
+
+    /// The headers of a response whose `Vary` is empty.
+    fn plain<'m, C, S>(
+        request_cookies: C,
+        set_cookies: S,
+    ) -> ResponseHeaders<'m, C, S, [&'m str; 0]> {
+        ResponseHeaders {
+            request_cookies,
+            set_cookies,
+            vary: [],
+            reviewed: None,
+        }
     }
 
     fn kept<'a>(outcome: &ResponseOutcome, set_cookies: &[&'a str]) -> Vec<&'a str> {
@@ -495,9 +660,7 @@ mod tests {
         let consent = p.read_consent([cookie.as_str()], Signals::default());
         let outcome = p.review_response(
             &consent,
-            [cookie.as_str()],
-            ["_ga=1"],
-            [""; 0],
+            plain([cookie.as_str()], ["_ga=1"]),
             Some(&observer),
         );
         assert!(outcome.leaves_headers_unchanged());
@@ -518,9 +681,7 @@ mod tests {
         let consent = p.read_consent([ALL], Signals::default());
         p.review_response(
             &consent,
-            [ALL],
-            ["session=1", "_ga=1", "odd=1", "broken"],
-            [""; 0],
+            plain([ALL], ["session=1", "_ga=1", "odd=1", "broken"]),
             Some(&observer),
         );
         assert_eq!(
@@ -546,8 +707,7 @@ mod tests {
                 dnt: false,
             },
         );
-        let outcome =
-            p.review_response(&consent, [""; 0], [accept.as_str(), "ad=1"], [""; 0], None);
+        let outcome = p.review_response(&consent, plain([""; 0], [accept.as_str(), "ad=1"]), None);
         assert!(outcome.keeps(0) && !outcome.keeps(1));
     }
 
@@ -565,9 +725,7 @@ mod tests {
         );
         let outcome = billing.review_response(
             &consent,
-            [""; 0],
-            ["__stripe_mid=1", "_ga=1", "theme=1"],
-            [""; 0],
+            plain([""; 0], ["__stripe_mid=1", "_ga=1", "theme=1"]),
             None,
         );
         assert_eq!(outcome.stripped().collect::<Vec<_>>(), [2]);

@@ -2,7 +2,7 @@
 //! and removals always kept, decisions deterministic, nothing optional without
 //! consent in opt-in, and kept values a subsequence of the input.
 
-use cookie_consent_core::{Consent, Policy, Signals, Verdict};
+use cookie_consent_core::{Consent, Policy, ResponseHeaders, Signals, Verdict};
 use proptest::prelude::*;
 
 fn minopa() -> Policy {
@@ -83,13 +83,7 @@ proptest! {
         let policy = minopa();
         let signals = Signals::from_headers(&gpc, &gpc);
         let consent = read(&policy, &headers, signals);
-        let outcome = policy.review_response(
-            &consent,
-            headers.iter().map(Vec::as_slice),
-            set_cookies.iter().map(Vec::as_slice),
-            vary.iter().map(Vec::as_slice),
-            None,
-        );
+        let outcome = policy.review_response(&consent, ResponseHeaders { request_cookies: headers.iter().map(Vec::as_slice), set_cookies: &set_cookies, vary: vary.iter().map(Vec::as_slice), reviewed: None }, None);
         prop_assert!(outcome.stripped().all(|i| i < set_cookies.len()));
     }
 
@@ -126,13 +120,7 @@ proptest! {
         for value in &set_cookies {
             prop_assert_eq!(policy.decide(&first, value), policy.decide(&second, value));
         }
-        let review = |consent: &Consent| policy.review_response(
-            consent,
-            headers.iter().map(Vec::as_slice),
-            set_cookies.iter().map(Vec::as_slice),
-            [""; 0],
-            None,
-        );
+        let review = |consent: &Consent| policy.review_response(consent, ResponseHeaders { request_cookies: headers.iter().map(Vec::as_slice), set_cookies: &set_cookies, vary: [""; 0], reviewed: None }, None);
         prop_assert_eq!(review(&first), review(&second));
     }
 
@@ -146,7 +134,7 @@ proptest! {
         // Whatever else the request carries, it has no consent cookie.
         let header = other_cookies.replace("cookie-preferences", "x");
         let consent = policy.read_consent([header.as_str()], signals);
-        let outcome = policy.review_response(&consent, [header.as_str()], set_cookies.iter().map(Vec::as_slice), [""; 0], None);
+        let outcome = policy.review_response(&consent, ResponseHeaders { request_cookies: [header.as_str()], set_cookies: &set_cookies, vary: [""; 0], reviewed: None }, None);
         for (index, value) in set_cookies.iter().enumerate() {
             if !outcome.keeps(index) {
                 continue;
@@ -169,7 +157,7 @@ proptest! {
     ) {
         let policy = minopa();
         let consent = read(&policy, &headers, Signals::default());
-        let outcome = policy.review_response(&consent, headers.iter().map(Vec::as_slice), set_cookies.iter().map(Vec::as_slice), [""; 0], None);
+        let outcome = policy.review_response(&consent, ResponseHeaders { request_cookies: headers.iter().map(Vec::as_slice), set_cookies: &set_cookies, vary: [""; 0], reviewed: None }, None);
         let stripped: Vec<usize> = outcome.stripped().collect();
         prop_assert!(stripped.windows(2).all(|w| w[0] < w[1]), "indices ascend: {:?}", stripped);
         let kept: Vec<usize> = (0..set_cookies.len()).filter(|&i| outcome.keeps(i)).collect();

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use cookie_consent_core::{Consent, Enforcer, ResponseOutcome, Reviewed};
+use cookie_consent_core::{Consent, Enforcer, ResponseHeaders, ResponseOutcome, Reviewed};
 use http::header::{Entry, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Response};
 use pin_project_lite::pin_project;
@@ -47,13 +47,13 @@ where
         let this = self.project();
         let mut response = ready!(this.future.poll(cx))?;
         if let Some(pending) = this.pending.take() {
-            // An inner ConsentLayer has decided already: the innermost one rules.
-            if response.extensions().get::<Reviewed>().is_none() {
-                apply(&pending, response.headers_mut());
-                // Only an outer layer reads the mark; unnested, it would cost two allocations.
-                if pending.nested {
-                    response.extensions_mut().insert(Reviewed);
-                }
+            // An inner ConsentLayer's mark: only what was appended since is judged here.
+            let reviewed = response.extensions_mut().remove::<Reviewed>();
+            apply(&pending, reviewed.as_ref(), response.headers_mut());
+            // Only an outer layer reads the mark; unnested, it would cost allocations.
+            if pending.nested {
+                let mark = Reviewed::of(response.headers().get_all(SET_COOKIE));
+                response.extensions_mut().insert(mark);
             }
         }
         Poll::Ready(Ok(response))
@@ -61,14 +61,17 @@ where
 }
 
 /// Edits the headers as the core's review says; decides nothing itself.
-fn apply(pending: &Pending, headers: &mut HeaderMap) {
+fn apply(pending: &Pending, reviewed: Option<&Reviewed>, headers: &mut HeaderMap) {
     let request_cookies = pending.first_cookie.iter().chain(&pending.more_cookies);
     let outcome = pending.enforcer.review_response(
         &pending.consent,
-        request_cookies,
-        &headers.get_all(SET_COOKIE),
-        // Looked up only if the review needs it.
-        std::iter::once(&*headers).flat_map(|headers| headers.get_all(VARY)),
+        ResponseHeaders {
+            request_cookies,
+            set_cookies: &headers.get_all(SET_COOKIE),
+            // Looked up only if the review needs it.
+            vary: std::iter::once(&*headers).flat_map(|headers| headers.get_all(VARY)),
+            reviewed,
+        },
     );
     if outcome.strips_any() {
         remove_stripped(headers, &outcome);
@@ -79,8 +82,8 @@ fn apply(pending: &Pending, headers: &mut HeaderMap) {
             headers.append(SET_COOKIE, value);
         }
     }
-    if outcome.add_vary() {
-        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    if let Some(vary) = outcome.vary() {
+        headers.append(VARY, HeaderValue::from_static(vary));
     }
 }
 

@@ -83,10 +83,12 @@
 
 #![forbid(unsafe_code)]
 
+mod endpoint;
 pub mod future;
 mod layer;
 mod service;
 
 pub use cookie_consent_core::*;
+pub use endpoint::{ConsentEndpoint, EndpointFuture};
 pub use layer::ConsentLayer;
 pub use service::ConsentService;

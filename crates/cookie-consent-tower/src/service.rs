@@ -81,7 +81,9 @@ where
             .then(|| headers.get_all(&DNT));
         let signals = Signals::from_headers(headers.get_all(&SEC_GPC), dnt.into_iter().flatten());
         let cookies = headers.get_all(COOKIE);
-        let consent: Consent = enforcer.read_consent(&cookies, signals);
+        let mut consent: Consent = enforcer.read_consent(&cookies, signals);
+        // A handler that reads the consent makes the response depend on it (Vary).
+        consent.watch_reads();
         // The response is judged against the request's cookies (for the purge);
         // header values are reference-counted, so keeping them copies nothing.
         let mut cookies = cookies.iter().cloned();

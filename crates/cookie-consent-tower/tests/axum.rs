@@ -121,7 +121,7 @@ async fn a_served_router_filters_set_cookie() {
     let answer = get_(addr, path, &[]).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.set_cookie_names(), ["next-auth.session-token"]);
-    assert_eq!(answer.vary(), ["Cookie"]);
+    assert_eq!(answer.vary(), ["Cookie, Sec-GPC"], "Minopa honours GPC");
     assert_eq!(answer.body, "set");
     let answer = get_(addr, path, &[ANALYTICS]).await;
     assert_eq!(
@@ -227,7 +227,7 @@ async fn a_nested_router_carries_its_own_policy() {
     assert_eq!(answer.set_cookie_names(), ["__stripe_mid", "__stripe_sid"]);
     assert_eq!(
         answer.vary(),
-        ["Cookie"],
+        ["Cookie, Sec-GPC"],
         "the outer layer passes the response through"
     );
     let answer = get_(addr, &format!("/set{query}"), &[]).await;

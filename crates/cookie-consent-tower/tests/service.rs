@@ -110,7 +110,7 @@ async fn essential_cookies_pass_and_ungranted_ones_are_stripped_in_order() {
             "next-auth.csrf-token=c"
         ]
     );
-    assert_eq!(vary(&response), ["Cookie"]);
+    assert_eq!(vary(&response), ["Cookie, Sec-GPC"], "Minopa honours GPC");
     assert_eq!(
         response.into_body().collect().await.unwrap().to_bytes(),
         "body"
@@ -199,7 +199,7 @@ async fn withdrawn_cookies_are_purged_with_domain_variants() {
             "_fbp=; Max-Age=0; Path=/; Domain=.minopa.com"
         ]
     );
-    assert_eq!(vary(&response), ["Cookie"]);
+    assert_eq!(vary(&response), ["Cookie, Sec-GPC"]);
 }
 
 #[tokio::test]
@@ -208,10 +208,22 @@ async fn vary_is_not_duplicated() {
         ConsentLayer::new(minopa("")),
         request(&[]),
         &["_ga=1"],
+        &[("vary", "Accept-Encoding, cookie, sec-gpc")],
+    )
+    .await;
+    assert_eq!(vary(&response), ["Accept-Encoding, cookie, sec-gpc"]);
+    let response = run_with(
+        ConsentLayer::new(minopa("")),
+        request(&[]),
+        &["_ga=1"],
         &[("vary", "Accept-Encoding, cookie")],
     )
     .await;
-    assert_eq!(vary(&response), ["Accept-Encoding, cookie"]);
+    assert_eq!(
+        vary(&response),
+        ["Accept-Encoding, cookie", "Sec-GPC"],
+        "only what is missing is added"
+    );
 }
 
 #[tokio::test]
@@ -302,7 +314,7 @@ async fn a_response_needing_no_change_is_untouched() {
     assert_eq!(response.headers().get(CONTENT_TYPE).unwrap(), "text/plain");
     assert_eq!(response.headers().get("x-other").unwrap(), "1");
     // Kept by consent: the answer depended on it.
-    assert_eq!(vary(&response), ["Cookie"]);
+    assert_eq!(vary(&response), ["Cookie, Sec-GPC"]);
     // A lone layer leaves no mark: only an outer layer would read it.
     assert!(response.extensions().get::<Reviewed>().is_none());
 }
@@ -353,10 +365,14 @@ async fn nested_layers_let_the_innermost_decide() {
     let response = nested.oneshot(request(&[])).await.unwrap();
     assert_eq!(set_cookies(&response), ["__stripe_mid=1"]);
     assert!(
-        response.extensions().get::<Reviewed>().is_some(),
-        "the inner layer marks its answer"
+        response.extensions().get::<Reviewed>().is_none(),
+        "the outer layer takes the inner layer's mark"
     );
-    assert_eq!(vary(&response), ["Cookie"], "the outer layer adds nothing");
+    assert_eq!(
+        vary(&response),
+        ["Cookie, Sec-GPC"],
+        "the outer layer adds nothing"
+    );
     // The site policy alone strips the undeclared Stripe cookie.
     let handler = service_fn(|_request: Request<()>| async {
         let mut response = Response::new(Full::new(Bytes::new()));

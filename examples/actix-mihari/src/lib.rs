@@ -1,8 +1,8 @@
 //! The demo site on actix-web (DESIGN §7), with Mihari's policy embedded.
 
-use actix_web::http::header::{ContentType, LOCATION, SET_COOKIE};
+use actix_web::http::header::{ContentType, SET_COOKIE};
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
-use cookie_consent_actix::{Consent, ConsentMiddleware, Policy, PolicyError};
+use cookie_consent_actix::{consent_endpoint, Consent, ConsentMiddleware, Policy, PolicyError};
 use cookie_consent_demo as demo;
 
 /// Mihari's policy, the default.
@@ -42,7 +42,7 @@ fn site(policy: &Policy) -> Scope {
         .app_data(web::Data::new(policy.clone()))
         .route("/", web::get().to(home))
         .route("/cookie-policy", web::get().to(cookie_policy))
-        .route("/consent", web::post().to(consent))
+        .route("/consent", consent_endpoint())
         .route("/demo/set", web::get().to(demo_set))
         .route("/demo/consent", web::get().to(demo_consent))
         .route("/healthz", web::get().to(|| async { "ok" }))
@@ -72,20 +72,6 @@ async fn cookie_policy(policy: web::Data<Policy>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ContentType::html())
         .body(demo::policy_page(&policy))
-}
-
-async fn consent(
-    policy: web::Data<Policy>,
-    form: web::Form<Vec<(String, String)>>,
-) -> HttpResponse {
-    match demo::consent_answer(&policy, form.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
-        Some(set_cookie) => HttpResponse::SeeOther()
-            .append_header((LOCATION, "/"))
-            .append_header((SET_COOKIE, set_cookie))
-            .finish(),
-        None => HttpResponse::BadRequest()
-            .body("action must be accept-all, reject-optional, save or reset"),
-    }
 }
 
 async fn demo_set(query: web::Query<Vec<(String, String)>>) -> HttpResponse {

@@ -1,13 +1,12 @@
 //! The demo site on axum (DESIGN §7), with Minopa's policy embedded.
 
-use axum::extract::{Form, Query, RawQuery};
-use axum::http::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
-use axum::http::StatusCode;
+use axum::extract::{Query, RawQuery};
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
 use axum::response::{AppendHeaders, Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Extension, Router};
 use cookie_consent_demo as demo;
-use cookie_consent_tower::{Consent, ConsentLayer, Policy, PolicyError};
+use cookie_consent_tower::{Consent, ConsentEndpoint, ConsentLayer, Policy, PolicyError};
 
 /// Minopa's policy, the default.
 pub const EMBEDDED_POLICY: &str = include_str!("../../policies/minopa.toml");
@@ -29,7 +28,7 @@ pub fn routes(policy: Policy) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/cookie-policy", get(cookie_policy))
-        .route("/consent", post(consent))
+        .route_service("/consent", ConsentEndpoint::new())
         .route("/demo/set", get(demo_set))
         .route("/demo/consent", get(demo_consent))
         .route("/healthz", get(|| async { "ok" }))
@@ -55,27 +54,6 @@ async fn home(
 
 async fn cookie_policy(Extension(policy): Extension<Policy>) -> Html<String> {
     Html(demo::policy_page(&policy))
-}
-
-async fn consent(
-    Extension(policy): Extension<Policy>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    match demo::consent_answer(
-        &policy,
-        fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    ) {
-        Some(set_cookie) => (
-            StatusCode::SEE_OTHER,
-            [(LOCATION, "/".to_owned()), (SET_COOKIE, set_cookie)],
-        )
-            .into_response(),
-        None => (
-            StatusCode::BAD_REQUEST,
-            "action must be accept-all, reject-optional, save or reset",
-        )
-            .into_response(),
-    }
 }
 
 async fn demo_set(Query(query): Query<Vec<(String, String)>>) -> Response {

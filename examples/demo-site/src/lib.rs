@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use cookie_consent_core::{Consent, ConsentChoice, CookieRule, Policy, PolicyError, ESSENTIAL};
+use cookie_consent_core::{Consent, CookieRule, Policy, PolicyError, ESSENTIAL};
 
 /// Where a demo site listens and which policy it enforces.
 #[derive(Debug)]
@@ -104,14 +104,6 @@ pub fn consent_json(consent: &Consent) -> String {
         gpc: consent.signals().gpc,
     };
     serde_json::to_string(&view).unwrap_or_default()
-}
-
-/// `POST /consent`: the Set-Cookie that records the form's choice, or `None` for a bad form.
-pub fn consent_answer<'a>(
-    policy: &Policy,
-    form: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> Option<String> {
-    ConsentChoice::from_form(form).map(|choice| policy.write_consent(&choice))
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:48rem;padding:1rem;line-height:1.5}\

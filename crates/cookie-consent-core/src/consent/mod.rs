@@ -8,6 +8,9 @@ mod common_form;
 mod value;
 mod write;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use crate::category::CategorySet;
 use crate::decision::{split_at_semicolon, StripReason};
 use crate::policy::{Mode, Policy};
@@ -97,13 +100,21 @@ pub struct Consent {
     /// The categories of the declared cookies the request carries: when the
     /// consent in force grants them all, there is nothing to purge.
     present: CategorySet,
+    /// Set when the application asks what this consent grants: its response
+    /// then depends on consent and must `Vary` (§6). Shared by every clone.
+    read: Option<Arc<AtomicBool>>,
 }
 
 impl std::fmt::Debug for Consent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let granted: Vec<&str> = self
+            .granted
+            .indices()
+            .map(|i| self.policy.inner.category_id(i))
+            .collect();
         f.debug_struct("Consent")
             .field("state", &self.state)
-            .field("granted", &self.granted().collect::<Vec<_>>())
+            .field("granted", &granted)
             .field("signals", &self.signals)
             .finish()
     }
@@ -112,24 +123,25 @@ impl std::fmt::Debug for Consent {
 impl Consent {
     /// The state of the consent.
     pub fn state(&self) -> ConsentState {
+        self.note_read();
         self.state
     }
 
     /// Whether the banner should ask: the state is anything but [`ConsentState::Valid`].
     pub fn needs_prompt(&self) -> bool {
-        self.state != ConsentState::Valid
+        self.state() != ConsentState::Valid
     }
 
     /// Whether the category with this id is granted (`essential` always is;
     /// ids the policy does not know never are).
     pub fn allows(&self, category: &str) -> bool {
-        self.policy
-            .category_index(category)
-            .is_some_and(|i| self.granted.contains(i))
+        self.note_read();
+        self.allows_quietly(category)
     }
 
     /// The granted category ids, in policy order.
     pub fn granted(&self) -> impl Iterator<Item = &str> {
+        self.note_read();
         self.granted
             .indices()
             .map(|i| self.policy.categories()[i].id.as_str())
@@ -137,11 +149,58 @@ impl Consent {
 
     /// The granted categories as a set of policy indices.
     pub fn granted_set(&self) -> CategorySet {
+        self.note_read();
         self.granted
     }
 
     /// The privacy signals the request carried.
     pub fn signals(&self) -> Signals {
+        self.note_read();
+        self.signals
+    }
+
+    /// Makes this consent, and every clone of it made from now on, note when
+    /// the application asks what it grants ([`state`](Self::state),
+    /// [`allows`](Self::allows), …), so that the response review adds `Vary`:
+    /// a page rendered from consent must not be served from a shared cache to
+    /// a visitor without it. Adapters call this before handing the consent to
+    /// handlers; it costs one small allocation.
+    pub fn watch_reads(&mut self) {
+        self.read = Some(Arc::default());
+    }
+
+    /// Whether the application asked what a watched consent grants.
+    pub fn was_read(&self) -> bool {
+        self.read
+            .as_deref()
+            .is_some_and(|read| read.load(Ordering::Relaxed))
+    }
+
+    fn note_read(&self) {
+        if let Some(read) = &self.read {
+            read.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// [`allows`](Self::allows), unnoted: for the library's own decisions.
+    fn allows_quietly(&self, category: &str) -> bool {
+        self.policy
+            .category_index(category)
+            .is_some_and(|i| self.granted.contains(i))
+    }
+
+    /// The state, unnoted.
+    pub(crate) fn state_quietly(&self) -> ConsentState {
+        self.state
+    }
+
+    /// The granted set, unnoted.
+    pub(crate) fn granted_quietly(&self) -> CategorySet {
+        self.granted
+    }
+
+    /// The signals, unnoted.
+    pub(crate) fn signals_quietly(&self) -> Signals {
         self.signals
     }
 
@@ -161,7 +220,7 @@ impl Consent {
         if policy.same_as(&self.policy) {
             self.granted.contains(index)
         } else {
-            index == 0 || self.allows(&policy.categories()[index].id)
+            index == 0 || self.allows_quietly(&policy.categories()[index].id)
         }
     }
 
@@ -331,6 +390,7 @@ impl Reading {
             signals,
             capped,
             present: CategorySet::EMPTY,
+            read: None,
         }
     }
 }

@@ -1,0 +1,70 @@
+//! [`consent_endpoint`]: the banner's `POST /consent`, ready to route.
+
+use actix_web::http::header::{
+    ContentType, HeaderName, HOST, LOCATION, ORIGIN, REFERER, SET_COOKIE,
+};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use cookie_consent_core::{ConsentAnswer, ConsentPost, CONSENT_FORM_LIMIT};
+
+use crate::ConsentExt;
+
+static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+
+/// The consent endpoint (DESIGN §13) as an actix-web route: it answers the
+/// banner's form with the consent cookie and a `303` back to the page the
+/// visitor was on, and refuses with `403` and no cookie a write that another
+/// site sent ([`ConsentPost::is_same_origin`]).
+///
+/// It writes the consent cookie of the policy that the
+/// [`ConsentMiddleware`](crate::ConsentMiddleware) around it enforces:
+///
+/// ```
+/// use actix_web::{web, App, HttpResponse};
+/// use cookie_consent_actix::{consent_endpoint, ConsentMiddleware, Policy};
+///
+/// # let policy = Policy::from_toml_str("").unwrap();
+/// let app = App::new()
+///     .route("/", web::get().to(HttpResponse::Ok))
+///     .route("/consent", consent_endpoint())
+///     .wrap(ConsentMiddleware::new(policy));
+/// ```
+///
+/// Answers: `303` with `Location` and `Set-Cookie`; `403` for another site's
+/// write; `400` for a form with no known `action`; `413` for a body over
+/// [`CONSENT_FORM_LIMIT`]; `500` without a `ConsentMiddleware` around it.
+pub fn consent_endpoint() -> actix_web::Route {
+    web::post().to(answer)
+}
+
+async fn answer(request: HttpRequest, form: web::Bytes) -> HttpResponse {
+    let Some(consent) = request.consent() else {
+        return HttpResponse::InternalServerError()
+            .body("cookie-consent: consent_endpoint needs a ConsentMiddleware around it");
+    };
+    if form.len() > CONSENT_FORM_LIMIT {
+        return HttpResponse::PayloadTooLarge().body("consent form too large");
+    }
+    let header = |name: &HeaderName| request.headers().get(name).map(|v| v.as_bytes());
+    let post = ConsentPost {
+        host: header(&HOST).or_else(|| request.uri().authority().map(|a| a.as_str().as_bytes())),
+        origin: header(&ORIGIN),
+        sec_fetch_site: header(&SEC_FETCH_SITE),
+        referer: header(&REFERER),
+        form: &form,
+    };
+    let answer = consent.policy().answer_consent_post(&post);
+    let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = HttpResponse::build(status);
+    response.content_type(ContentType::plaintext());
+    if let ConsentAnswer::Recorded {
+        location,
+        set_cookie,
+    } = &answer
+    {
+        response
+            .insert_header((LOCATION, location.as_str()))
+            .append_header((SET_COOKIE, set_cookie.as_str()));
+    }
+    response.body(answer.body())
+}
