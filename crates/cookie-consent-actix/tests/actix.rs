@@ -519,3 +519,234 @@ async fn the_middleware_keeps_the_body_type_and_works_under_condition() {
     let response = test::call_service(&app, get("/set?name=_ga", &[]).to_request()).await;
     assert!(set_cookies(&response).is_empty());
 }
+
+/// A policy whose purges need care: a `__Secure-` and a `__Host-` name, and a
+/// rule with a domain (two variants).
+const PREFIXED: &str = r#"
+    [[categories]]
+    id = "analytics"
+    [[cookies]]
+    name = "__Secure-sid"
+    category = "analytics"
+    [[cookies]]
+    name = "__Host-pref"
+    category = "analytics"
+    path = "/app"
+    [[cookies]]
+    name = "_ga"
+    category = "analytics"
+    domain = ".example.com"
+"#;
+
+fn prefixed(settings: &str) -> Policy {
+    Policy::from_toml_str(&format!("{settings}\n{PREFIXED}")).unwrap()
+}
+
+#[actix_web::test]
+async fn a_cookie_appended_between_nested_middleware_is_judged_by_the_outer_one() {
+    use actix_session::storage::CookieSessionStore;
+    use actix_session::{Session, SessionMiddleware};
+    use actix_web::cookie::Key;
+    use actix_web::dev::Service as _;
+    let pay = |session: Session| async move {
+        session.insert("user", 42).unwrap();
+        HttpResponse::Ok()
+            .append_header((SET_COOKIE, "__stripe_mid=1"))
+            .finish()
+    };
+    let app = |site: Policy| {
+        let billing = site
+            .to_builder()
+            .cookie(CookieRule::new("__stripe_mid", "essential"))
+            .build()
+            .unwrap();
+        App::new()
+            .service(
+                web::scope("/billing")
+                    .wrap(ConsentMiddleware::new(billing))
+                    .route("/pay", web::get().to(pay)),
+            )
+            // A cookie-setting middleware between the scope's consent middleware and the app's.
+            .wrap_fn(|request, service| {
+                let response = service.call(request);
+                async move {
+                    let mut response = response.await?;
+                    response.headers_mut().append(
+                        SET_COOKIE,
+                        actix_web::http::header::HeaderValue::from_static("_ga=GA1; Path=/"),
+                    );
+                    Ok(response)
+                }
+            })
+            .wrap(SessionMiddleware::new(
+                CookieSessionStore::default(),
+                Key::generate(),
+            ))
+            .wrap(ConsentMiddleware::new(site))
+    };
+    // The site policy does not declare actix-session's `id`: judged, it goes; so does `_ga`.
+    let service = test::init_service(app(minopa())).await;
+    let response = test::call_service(&service, get("/billing/pay", &[]).to_request()).await;
+    assert_eq!(names(&set_cookies(&response)), ["__stripe_mid"]);
+    // Declared and granted, both pass: the outer middleware judged them with its policy.
+    let site = minopa()
+        .to_builder()
+        .cookie(CookieRule::new("id", "essential"))
+        .build()
+        .unwrap();
+    let service = test::init_service(app(site)).await;
+    let response =
+        test::call_service(&service, get("/billing/pay", &[ANALYTICS]).to_request()).await;
+    let mut cookies = names(&set_cookies(&response))
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    cookies.sort();
+    assert_eq!(cookies, ["__stripe_mid", "_ga", "id"]);
+}
+
+#[actix_web::test]
+async fn a_response_rendered_from_the_consent_varies_on_it() {
+    let by_extractor = |consent: Consent| async move {
+        HttpResponse::Ok().body(if consent.allows("analytics") {
+            "<script>"
+        } else {
+            ""
+        })
+    };
+    let by_request = |request: HttpRequest| async move {
+        let consent = request.consent().unwrap();
+        HttpResponse::Ok().body(consent.state().as_str())
+    };
+    let unread = |_consent: Consent| async { HttpResponse::Ok().body("same for all") };
+    let app = test::init_service(
+        App::new()
+            .route("/extractor", web::get().to(by_extractor))
+            .route("/request", web::get().to(by_request))
+            .route("/unread", web::get().to(unread))
+            .wrap(ConsentMiddleware::new(minopa())),
+    )
+    .await;
+    for path in ["/extractor", "/request"] {
+        let response = test::call_service(&app, get(path, &[]).to_request()).await;
+        assert_eq!(vary(&response), ["Cookie, Sec-GPC"], "{path}");
+    }
+    let response = test::call_service(&app, get("/unread", &[]).to_request()).await;
+    assert!(vary(&response).is_empty(), "{:?}", vary(&response));
+    // With `honor_dnt`, DNT too.
+    let app = test::init_service(
+        App::new()
+            .route("/extractor", web::get().to(by_extractor))
+            .wrap(ConsentMiddleware::new(with_settings("honor_dnt = true"))),
+    )
+    .await;
+    let response = test::call_service(&app, get("/extractor", &[]).to_request()).await;
+    assert_eq!(vary(&response), ["Cookie, Sec-GPC, DNT"]);
+}
+
+#[actix_web::test]
+async fn report_only_reports_exactly_the_purges_enforcement_appends() {
+    let purged = |settings: &'static str| async move {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = events.clone();
+        let middleware = ConsentMiddleware::new(prefixed(settings)).on_event(move |event| {
+            if let Event::Purged { name, .. } = event {
+                seen.lock().unwrap().push(name.to_string());
+            }
+        });
+        let app = app!(middleware);
+        // The response sets `_ga` anew: stripped, so the old one must still be expired.
+        let request = get("/set?name=_ga", &["_ga=old; __Secure-sid=1"]).to_request();
+        let response = test::call_service(&app, request).await;
+        let names = events.lock().unwrap().clone();
+        (names, set_cookies(&response))
+    };
+    let (reported, unchanged) = purged("enforcement = \"report-only\"").await;
+    let (enforced, appended) = purged("").await;
+    assert_eq!(unchanged, ["_ga=demo; Path=/; Max-Age=3600"]);
+    assert_eq!(reported, ["_ga", "__Secure-sid"]);
+    assert_eq!(reported, enforced);
+    assert_eq!(
+        appended,
+        [
+            "_ga=; Max-Age=0; Path=/",
+            "_ga=; Max-Age=0; Path=/; Domain=.example.com",
+            "__Secure-sid=; Max-Age=0; Path=/; Secure",
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn prefixed_purges_carry_what_browsers_require_and_rules_are_never_split() {
+    let app = app!(ConsentMiddleware::new(prefixed("")));
+    let request = get("/set", &["__Host-pref=1; __Secure-sid=2"]).to_request();
+    let response = test::call_service(&app, request).await;
+    assert_eq!(
+        set_cookies(&response),
+        [
+            "__Host-pref=; Max-Age=0; Path=/; Secure",
+            "__Secure-sid=; Max-Age=0; Path=/; Secure",
+        ]
+    );
+    // Room for one value only: `_ga`'s two variants go together or not at all.
+    let app = app!(ConsentMiddleware::new(prefixed("max_purge = 1")));
+    let request = get("/set", &["_ga=1; __Secure-sid=2"]).to_request();
+    let response = test::call_service(&app, request).await;
+    assert!(
+        set_cookies(&response).is_empty(),
+        "{:?}",
+        set_cookies(&response)
+    );
+    let app = app!(ConsentMiddleware::new(prefixed("max_purge = 2")));
+    let request = get("/set", &["_ga=1; __Secure-sid=2"]).to_request();
+    let response = test::call_service(&app, request).await;
+    assert_eq!(
+        set_cookies(&response),
+        [
+            "_ga=; Max-Age=0; Path=/",
+            "_ga=; Max-Age=0; Path=/; Domain=.example.com"
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn another_sites_consent_write_is_refused() {
+    use cookie_consent_actix::consent_endpoint;
+    let app = test::init_service(
+        App::new()
+            .route("/consent", consent_endpoint())
+            .wrap(ConsentMiddleware::new(minopa())),
+    )
+    .await;
+    let post = |headers: &[(&'static str, &'static str)]| {
+        let mut request = TestRequest::post()
+            .uri("/consent")
+            .insert_header(("host", "shop.example"))
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload("action=accept-all");
+        for header in headers {
+            request = request.insert_header(*header);
+        }
+        request.to_request()
+    };
+    let forged = post(&[
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ]);
+    let response = test::call_service(&app, forged).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookies(&response).is_empty());
+    let own = post(&[
+        ("origin", "https://shop.example"),
+        ("sec-fetch-site", "same-origin"),
+        ("referer", "https://shop.example/cart?cookie-settings"),
+    ]);
+    let response = test::call_service(&app, own).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers().get(LOCATION).unwrap(), "/cart");
+    assert!(set_cookies(&response)[0].starts_with("cookie-preferences=%7B"));
+    let headerless = test::call_service(&app, post(&[])).await;
+    assert_eq!(headerless.status(), StatusCode::SEE_OTHER);
+    assert_eq!(headerless.headers().get(LOCATION).unwrap(), "/");
+    assert_eq!(set_cookies(&headerless).len(), 1);
+}

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
 use cookie_consent_tower::{Consent, ConsentLayer, CookieRule, Policy};
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -61,6 +61,18 @@ impl Answer {
 
 /// One request over a fresh HTTP/1.1 connection.
 async fn fetch(addr: SocketAddr, method: &str, path: &str, cookies: &[&str]) -> Answer {
+    let headers: Vec<(&str, &str)> = cookies.iter().map(|c| ("cookie", *c)).collect();
+    send(addr, method, path, &headers, "").await
+}
+
+/// One request with these headers and body over a fresh HTTP/1.1 connection.
+async fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &'static str,
+) -> Answer {
     let stream = TcpStream::connect(addr).await.unwrap();
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -70,11 +82,15 @@ async fn fetch(addr: SocketAddr, method: &str, path: &str, cookies: &[&str]) -> 
         .method(method)
         .uri(path)
         .header("host", addr.to_string());
-    for cookie in cookies {
-        request = request.header("cookie", *cookie);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
     let response = sender
-        .send_request(request.body(Empty::<Bytes>::new()).unwrap())
+        .send_request(
+            request
+                .body(Full::new(Bytes::from_static(body.as_bytes())))
+                .unwrap(),
+        )
         .await
         .unwrap();
     let (parts, body) = response.into_parts();
@@ -317,5 +333,238 @@ async fn tower_sessions_session_cookie_passes_when_the_layer_is_outside() {
         answer.set_cookie_names(),
         ["id"],
         "the session cookie passes and _clck goes"
+    );
+}
+
+/// A policy whose purges need care: a `__Secure-` and a `__Host-` name, and a
+/// rule with a domain (two variants).
+const PREFIXED: &str = r#"
+    [[categories]]
+    id = "analytics"
+    [[cookies]]
+    name = "__Secure-sid"
+    category = "analytics"
+    [[cookies]]
+    name = "__Host-pref"
+    category = "analytics"
+    path = "/app"
+    [[cookies]]
+    name = "_ga"
+    category = "analytics"
+    domain = ".example.com"
+"#;
+
+fn prefixed(settings: &str) -> Policy {
+    Policy::from_toml_str(&format!("{settings}\n{PREFIXED}")).unwrap()
+}
+
+#[tokio::test]
+async fn a_cookie_appended_between_nested_layers_is_judged_by_the_outer_one() {
+    use tower_cookies::{Cookie, CookieManagerLayer, Cookies};
+    let pay = |cookies: Cookies| async move {
+        cookies.add(Cookie::new("_ga", "GA1"));
+        (AppendHeaders([(SET_COOKIE, "__stripe_mid=1")]), "paid")
+    };
+    let site = minopa();
+    let app = Router::new()
+        .nest(
+            "/billing",
+            Router::new()
+                .route("/pay", get(pay))
+                .layer(ConsentLayer::new(billing(&site))),
+        )
+        .layer(CookieManagerLayer::new())
+        .layer(ConsentLayer::new(site));
+    let addr = serve(app).await;
+    let answer = get_(addr, "/billing/pay", &[]).await;
+    assert_eq!(
+        answer.set_cookie_names(),
+        ["__stripe_mid"],
+        "_ga goes without consent"
+    );
+    let answer = get_(addr, "/billing/pay", &[ANALYTICS]).await;
+    assert_eq!(answer.set_cookie_names(), ["__stripe_mid", "_ga"]);
+}
+
+#[tokio::test]
+async fn a_session_cookie_appended_between_nested_layers_is_judged_by_the_outer_one() {
+    use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
+    let pay = |session: Session| async move {
+        session.insert("user", 42).await.unwrap();
+        (AppendHeaders([(SET_COOKIE, "__stripe_mid=1")]), "paid")
+    };
+    let app = |site: Policy| {
+        Router::new()
+            .nest(
+                "/billing",
+                Router::new()
+                    .route("/pay", get(pay))
+                    .layer(ConsentLayer::new(billing(&site))),
+            )
+            .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false))
+            .layer(ConsentLayer::new(site))
+    };
+    // The site policy does not declare tower-sessions' `id`: judged, it goes.
+    let addr = serve(app(minopa())).await;
+    assert_eq!(
+        get_(addr, "/billing/pay", &[]).await.set_cookie_names(),
+        ["__stripe_mid"]
+    );
+    let declared = minopa()
+        .to_builder()
+        .cookie(CookieRule::new("id", "essential").provider("tower-sessions"))
+        .build()
+        .unwrap();
+    let addr = serve(app(declared)).await;
+    assert_eq!(
+        get_(addr, "/billing/pay", &[]).await.set_cookie_names(),
+        ["__stripe_mid", "id"]
+    );
+}
+
+#[tokio::test]
+async fn a_response_rendered_from_the_consent_varies_on_it() {
+    use axum::Extension;
+    let by_extension = |Extension(consent): Extension<Consent>| async move {
+        consent.granted().collect::<Vec<_>>().join(",")
+    };
+    let unread = |_consent: Consent| async { "same for all" };
+    let app = |policy: Policy| {
+        Router::new()
+            .route("/extractor", get(home))
+            .route("/extension", get(by_extension))
+            .route("/unread", get(unread))
+            .layer(ConsentLayer::new(policy))
+    };
+    let addr = serve(app(minopa())).await;
+    for path in ["/extractor", "/extension"] {
+        assert_eq!(
+            get_(addr, path, &[]).await.vary(),
+            ["Cookie, Sec-GPC"],
+            "{path}"
+        );
+    }
+    let unread = get_(addr, "/unread", &[]).await;
+    assert!(unread.vary().is_empty(), "{:?}", unread.vary());
+    let minopa_dnt =
+        Policy::from_toml_str(&MINOPA.replace("honor_dnt = false", "honor_dnt = true"));
+    let addr = serve(app(minopa_dnt.unwrap())).await;
+    assert_eq!(
+        get_(addr, "/extractor", &[]).await.vary(),
+        ["Cookie, Sec-GPC, DNT"]
+    );
+}
+
+#[tokio::test]
+async fn report_only_reports_exactly_the_purges_enforcement_appends() {
+    use cookie_consent_tower::Event;
+    use std::sync::{Arc, Mutex};
+    let run = |settings: &'static str| async move {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = events.clone();
+        let layer = ConsentLayer::new(prefixed(settings)).on_event(move |event| {
+            if let Event::Purged { name, .. } = event {
+                seen.lock().unwrap().push(name.to_string());
+            }
+        });
+        let addr = serve(Router::new().route("/set", get(set)).layer(layer)).await;
+        // The response sets `_ga` anew: stripped, so the old one must still be expired.
+        let answer = get_(addr, "/set?name=_ga", &["_ga=old; __Secure-sid=1"]).await;
+        let purged = events.lock().unwrap().clone();
+        let set_cookies: Vec<String> = answer.set_cookies().iter().map(|v| v.to_string()).collect();
+        (purged, set_cookies)
+    };
+    let (reported, unchanged) = run("enforcement = \"report-only\"").await;
+    let (enforced, appended) = run("").await;
+    assert_eq!(unchanged, ["_ga=demo; Path=/; Max-Age=3600"]);
+    assert_eq!(reported, ["_ga", "__Secure-sid"]);
+    assert_eq!(reported, enforced);
+    assert_eq!(
+        appended,
+        [
+            "_ga=; Max-Age=0; Path=/",
+            "_ga=; Max-Age=0; Path=/; Domain=.example.com",
+            "__Secure-sid=; Max-Age=0; Path=/; Secure",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn prefixed_purges_carry_what_browsers_require_and_rules_are_never_split() {
+    let serve_with = |settings: &'static str| {
+        serve(
+            Router::new()
+                .route("/set", get(set))
+                .layer(ConsentLayer::new(prefixed(settings))),
+        )
+    };
+    let addr = serve_with("").await;
+    assert_eq!(
+        get_(addr, "/set", &["__Host-pref=1; __Secure-sid=2"])
+            .await
+            .set_cookies(),
+        [
+            "__Host-pref=; Max-Age=0; Path=/; Secure",
+            "__Secure-sid=; Max-Age=0; Path=/; Secure",
+        ]
+    );
+    // Room for one value only: `_ga`'s two variants go together or not at all.
+    let addr = serve_with("max_purge = 1").await;
+    let answer = get_(addr, "/set", &["_ga=1; __Secure-sid=2"]).await;
+    assert!(
+        answer.set_cookies().is_empty(),
+        "{:?}",
+        answer.set_cookies()
+    );
+    let addr = serve_with("max_purge = 2").await;
+    assert_eq!(
+        get_(addr, "/set", &["_ga=1; __Secure-sid=2"])
+            .await
+            .set_cookies(),
+        [
+            "_ga=; Max-Age=0; Path=/",
+            "_ga=; Max-Age=0; Path=/; Domain=.example.com"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn another_sites_consent_write_is_refused() {
+    use cookie_consent_tower::ConsentEndpoint;
+    let app = Router::new()
+        .route_service("/consent", ConsentEndpoint::new())
+        .layer(ConsentLayer::new(minopa()));
+    let addr = serve(app).await;
+    let form = ("content-type", "application/x-www-form-urlencoded");
+    let forged = [
+        form,
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ];
+    let answer = send(addr, "POST", "/consent", &forged, "action=accept-all").await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert!(answer.set_cookies().is_empty());
+    let origin = format!("http://{addr}");
+    let referer = format!("http://{addr}/cart?cookie-settings");
+    let own = [
+        form,
+        ("origin", origin.as_str()),
+        ("sec-fetch-site", "same-origin"),
+        ("referer", referer.as_str()),
+    ];
+    let answer = send(addr, "POST", "/consent", &own, "action=accept-all").await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(answer.headers[LOCATION], "/cart");
+    assert!(answer.set_cookies()[0].starts_with("cookie-preferences=%7B"));
+    let answer = send(addr, "POST", "/consent", &[form], "action=reject-optional").await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(answer.headers[LOCATION], "/");
+    assert_eq!(answer.set_cookies().len(), 1);
+    let answer = send(addr, "POST", "/consent", &[form], "action=everything").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.set_cookies().is_empty());
+    assert_eq!(
+        get_(addr, "/consent", &[]).await.status,
+        StatusCode::METHOD_NOT_ALLOWED
     );
 }
