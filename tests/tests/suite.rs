@@ -783,6 +783,38 @@ fn both_demo_sites_serve_the_same_pages() {
             )
             .await;
             assert_eq!(bad.status, 400, "{target}: an unknown action is refused");
+            let form = ("content-type", "application/x-www-form-urlencoded");
+            let forged = [
+                form,
+                ("origin", "https://evil.example"),
+                ("sec-fetch-site", "cross-site"),
+            ];
+            let forged = send(addr, "POST", "/consent", &forged, "action=accept-all").await;
+            assert_eq!(
+                forged.status, 403,
+                "{target}: another site's write is refused"
+            );
+            assert!(
+                forged.set_cookies.is_empty(),
+                "{target}: {:?}",
+                forged.set_cookies
+            );
+            let origin = format!("http://{addr}");
+            let own = [
+                form,
+                ("origin", origin.as_str()),
+                ("sec-fetch-site", "same-origin"),
+            ];
+            let own = send(addr, "POST", "/consent", &own, "action=accept-all").await;
+            assert_eq!(
+                own.status, 303,
+                "{target}: the site's own write is answered"
+            );
+            assert!(
+                own.set_cookies[0].starts_with("cookie-preferences="),
+                "{target}: {:?}",
+                own.set_cookies
+            );
             assert_eq!(
                 send(addr, "GET", "/healthz", &[], "").await.body,
                 "ok",

@@ -750,3 +750,111 @@ async fn another_sites_consent_write_is_refused() {
     assert_eq!(headerless.headers().get(LOCATION).unwrap(), "/");
     assert_eq!(set_cookies(&headerless).len(), 1);
 }
+
+#[actix_web::test]
+async fn a_not_modified_response_is_judged_like_any_other() {
+    let handler = || async {
+        HttpResponse::NotModified()
+            .append_header((SET_COOKIE, "_ga=1"))
+            .append_header((SET_COOKIE, "next-auth.csrf-token=2"))
+            .finish()
+    };
+    let app = test::init_service(
+        App::new()
+            .route("/", web::get().to(handler))
+            .wrap(ConsentMiddleware::new(minopa())),
+    )
+    .await;
+    let response = test::call_service(&app, get("/", &["_clck=1"]).to_request()).await;
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        set_cookies(&response),
+        ["next-auth.csrf-token=2", "_clck=; Max-Age=0; Path=/"]
+    );
+}
+
+#[actix_web::test]
+async fn non_utf8_header_bytes_are_judged_without_panicking() {
+    use actix_web::http::header::HeaderValue;
+    let handler = || async {
+        let mut response = HttpResponse::Ok().finish();
+        for value in [
+            &b"_ga=\xff\xfe"[..],
+            b"\xff\xfe=1",
+            b"next-auth.csrf-token=\xe9t\xe9",
+        ] {
+            response
+                .headers_mut()
+                .append(SET_COOKIE, HeaderValue::from_bytes(value).unwrap());
+        }
+        response
+    };
+    let app = test::init_service(
+        App::new()
+            .route("/", web::get().to(handler))
+            .wrap(ConsentMiddleware::new(minopa())),
+    )
+    .await;
+    let cookie = HeaderValue::from_bytes(b"cookie-preferences=%7B\xff; _clck=\xff; \xff\xfe=1");
+    let request = TestRequest::get()
+        .uri("/")
+        .insert_header((COOKIE, cookie.unwrap()))
+        .to_request();
+    let response = test::call_service(&app, request).await;
+    let values: Vec<&[u8]> = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .map(HeaderValue::as_bytes)
+        .collect();
+    // The essential cookie passes; `_ga` and the nameless value go; `_clck` is expired.
+    assert_eq!(
+        values,
+        [
+            &b"next-auth.csrf-token=\xe9t\xe9"[..],
+            b"_clck=; Max-Age=0; Path=/"
+        ]
+    );
+}
+
+/// The documented limit: an `Err` that an inner middleware returns becomes a
+/// response only after every middleware ran, so its cookies are not judged.
+/// Handler errors are (see `responses_from_a_handlers_error_are_filtered`).
+#[actix_web::test]
+async fn an_inner_middlewares_err_passes_unjudged_as_documented() {
+    use actix_web::dev::Service as _;
+    #[derive(Debug)]
+    struct Refused;
+    impl std::fmt::Display for Refused {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("refused")
+        }
+    }
+    impl ResponseError for Refused {
+        fn error_response(&self) -> HttpResponse {
+            HttpResponse::Forbidden()
+                .append_header((SET_COOKIE, "_ga=from-error"))
+                .finish()
+        }
+    }
+    let app = test::init_service(
+        App::new()
+            .route("/", web::get().to(HttpResponse::Ok))
+            .wrap_fn(|request, service| {
+                let _ = service.call(request);
+                async { Err::<actix_web::dev::ServiceResponse, _>(Refused.into()) }
+            })
+            .wrap(ConsentMiddleware::new(minopa())),
+    )
+    .await;
+    let error = test::try_call_service(&app, get("/", &[]).to_request())
+        .await
+        .expect_err("the inner middleware's Err passes through the consent middleware");
+    let response = error.error_response();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let cookies: Vec<_> = response.headers().get_all(SET_COOKIE).collect();
+    assert_eq!(
+        cookies,
+        ["_ga=from-error"],
+        "not judged: the documented limit"
+    );
+}

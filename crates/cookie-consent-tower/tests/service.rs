@@ -443,3 +443,62 @@ fn the_layer_fits_axum_router_bounds() {
     let future = tower::Service::call(&mut service, request(&[]));
     assert_future(&future);
 }
+
+#[tokio::test]
+async fn a_not_modified_response_is_judged_like_any_other() {
+    let handler = service_fn(|_request: Request<()>| async {
+        let mut response = Response::new(Full::new(Bytes::new()));
+        *response.status_mut() = http::StatusCode::NOT_MODIFIED;
+        for value in ["_ga=1", "next-auth.csrf-token=2"] {
+            response
+                .headers_mut()
+                .append(SET_COOKIE, HeaderValue::from_static(value));
+        }
+        Ok::<_, Infallible>(response)
+    });
+    let service = ConsentLayer::new(minopa("")).layer(handler);
+    let response = service.oneshot(request(&["_clck=1"])).await.unwrap();
+    assert_eq!(response.status(), http::StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        set_cookies(&response),
+        ["next-auth.csrf-token=2", "_clck=; Max-Age=0; Path=/"]
+    );
+}
+
+#[tokio::test]
+async fn non_utf8_header_bytes_are_judged_without_panicking() {
+    let handler = service_fn(|_request: Request<()>| async {
+        let mut response = Response::new(Full::new(Bytes::new()));
+        for value in [
+            &b"_ga=\xff\xfe"[..],
+            b"\xff\xfe=1",
+            b"next-auth.csrf-token=\xe9t\xe9",
+        ] {
+            response
+                .headers_mut()
+                .append(SET_COOKIE, HeaderValue::from_bytes(value).unwrap());
+        }
+        Ok::<_, Infallible>(response)
+    });
+    let mut request = Request::get("/").body(()).unwrap();
+    let cookie = &b"cookie-preferences=%7B\xff; _clck=\xff; \xff\xfe=1"[..];
+    request
+        .headers_mut()
+        .append(COOKIE, HeaderValue::from_bytes(cookie).unwrap());
+    let service = ConsentLayer::new(minopa("")).layer(handler);
+    let response = service.oneshot(request).await.unwrap();
+    let values: Vec<&[u8]> = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(HeaderValue::as_bytes)
+        .collect();
+    // The essential cookie passes; `_ga` and the nameless value go; `_clck` is expired.
+    assert_eq!(
+        values,
+        [
+            &b"next-auth.csrf-token=\xe9t\xe9"[..],
+            b"_clck=; Max-Age=0; Path=/"
+        ]
+    );
+}

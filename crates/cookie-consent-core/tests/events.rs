@@ -1,0 +1,163 @@
+//! What the review reports to `tracing`: target, level, fields, the warning
+//! once per undeclared name, and the cap on remembered names. One test, since
+//! the names already warned about are remembered for the whole process.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use cookie_consent_core::{Policy, ResponseHeaders, Signals};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
+
+/// One event as seen: level, target and every field as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Seen {
+    level: Level,
+    target: String,
+    fields: BTreeMap<String, String>,
+}
+
+/// A subscriber that keeps every event.
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<Seen>>>);
+
+struct Fields<'a>(&'a mut BTreeMap<String, String>);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.insert(field.name().to_owned(), value.to_string());
+    }
+}
+
+impl Subscriber for Recorder {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = BTreeMap::new();
+        event.record(&mut Fields(&mut fields));
+        self.0.lock().unwrap().push(Seen {
+            level: *event.metadata().level(),
+            target: event.metadata().target().to_owned(),
+            fields,
+        });
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+impl Recorder {
+    fn take(&self) -> Vec<Seen> {
+        std::mem::take(&mut self.0.lock().unwrap())
+    }
+}
+
+const POLICY: &str = r#"
+    [[categories]]
+    id = "analytics"
+    [[cookies]]
+    name = "_ga"
+    category = "analytics"
+"#;
+
+fn review(policy: &Policy, cookie: &str, set_cookies: &[&str]) {
+    let consent = policy.read_consent([cookie], Signals::default());
+    let headers = ResponseHeaders {
+        request_cookies: [cookie],
+        set_cookies,
+        vary: [""; 0],
+        reviewed: None,
+    };
+    let _ = policy.review_response(&consent, headers, None);
+}
+
+fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn events_go_to_tracing_with_their_fields_and_undeclared_names_warn_once_up_to_a_cap() {
+    let recorder = Recorder::default();
+    let policy = Policy::from_toml_str(POLICY).unwrap();
+    tracing::subscriber::with_default(recorder.clone(), || {
+        review(&policy, "_ga=old", &["_ga=new"]);
+        let seen = recorder.take();
+        let debug = |pairs: &[(&str, &str)]| Seen {
+            level: Level::DEBUG,
+            target: "cookie_consent".to_owned(),
+            fields: fields(pairs),
+        };
+        assert_eq!(
+            seen,
+            [
+                debug(&[
+                    ("message", "Set-Cookie stripped"),
+                    ("name", "_ga"),
+                    ("category", "analytics"),
+                    ("reason", "missing"),
+                    ("enforced", "true"),
+                ]),
+                debug(&[
+                    ("message", "cookie expired after consent was withdrawn"),
+                    ("name", "_ga"),
+                    ("category", "analytics"),
+                    ("reason", "purge"),
+                    ("enforced", "true"),
+                ]),
+            ]
+        );
+
+        // An undeclared name warns once, saying how to declare it.
+        review(&policy, "", &["id=1"]);
+        review(&policy, "", &["id=2"]);
+        let warnings: Vec<Seen> = recorder
+            .take()
+            .into_iter()
+            .filter(|s| s.level == Level::WARN)
+            .collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].target, "cookie_consent");
+        assert_eq!(warnings[0].fields["name"], "id");
+        assert!(warnings[0].fields["message"]
+            .contains(r#"[[cookies]] name = "id" category = "essential""#));
+        assert!(
+            warnings[0].fields["hint"].contains("tower-sessions"),
+            "{warnings:?}"
+        );
+
+        // Names are remembered up to 1024 (`id` is one); then one last warning, and silence.
+        for i in 1..1024 {
+            review(&policy, "", &[&format!("made-up-{i}=1")]);
+        }
+        let warnings: Vec<Seen> = recorder
+            .take()
+            .into_iter()
+            .filter(|s| s.level == Level::WARN)
+            .collect();
+        assert_eq!(warnings.len(), 1024, "1023 names and the cap");
+        assert_eq!(
+            warnings[1023].fields["message"],
+            "1024 undeclared cookie names reported; no more will be"
+        );
+        review(&policy, "", &["made-up-1024=1", "made-up-1=1"]);
+        assert!(recorder.take().iter().all(|s| s.level != Level::WARN));
+    });
+}
