@@ -273,6 +273,65 @@ pub(crate) fn is_removal(after_name: &[u8], now: &Now) -> bool {
     max_age_removal.unwrap_or_else(|| expires.is_some_and(|at| at <= now.get()))
 }
 
+#[cfg(any(test, feature = "fuzzing"))]
+/// §4 of the design step by step, reading each value the general way:
+/// the reference the judge's shortcuts (names read in place, attributes
+/// read only when they matter) are held to.
+pub(crate) fn judge_by_the_steps<'a>(
+    policy: &'a Policy,
+    consent: &Consent,
+    value: &'a [u8],
+    now: i64,
+) -> (Verdict<'a>, &'a str, Option<&'a str>, bool, bool) {
+    let inner = &policy.inner;
+    let Some((name, after_name)) = set_cookie_pair_name(value) else {
+        let name = set_cookie_name(value).unwrap_or("");
+        let strip = Verdict::Strip {
+            name,
+            category: None,
+            reason: StripReason::Malformed,
+        };
+        return (strip, name, None, false, false);
+    };
+    let rule_category = inner.lookup(name).map(|r| inner.rule_category[r]);
+    if name == inner.consent_name() || is_removal(after_name, &Now::at(now)) {
+        let category = rule_category.map(|c| inner.category_id(c));
+        return (Verdict::Keep, name, category, false, false);
+    }
+    let (index, undeclared) = match (rule_category, &inner.unknown) {
+        (Some(index), _) => (index, false),
+        (None, UnknownRule::Keep) => return (Verdict::Keep, name, None, false, true),
+        (None, UnknownRule::Strip) => {
+            let strip = Verdict::Strip {
+                name,
+                category: None,
+                reason: StripReason::Undeclared,
+            };
+            return (strip, name, None, false, true);
+        }
+        (None, UnknownRule::Category(index)) => (*index, true),
+    };
+    let category = Some(inner.category_id(index));
+    if index == 0 {
+        return (Verdict::Keep, name, category, false, undeclared);
+    }
+    if consent.grants_index(policy, index) {
+        return (Verdict::Keep, name, category, true, undeclared);
+    }
+    let reason = consent.refusal(policy, index);
+    (
+        Verdict::Strip {
+            name,
+            category,
+            reason,
+        },
+        name,
+        category,
+        true,
+        undeclared,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,64 +576,6 @@ mod tests {
             });
             proptest::prop_assert_eq!(ours, theirs, "{}", text);
         }
-    }
-
-    /// §4 of the design step by step, reading each value the general way:
-    /// the reference the judge's shortcuts (names read in place, attributes
-    /// read only when they matter) are held to.
-    fn judge_by_the_steps<'a>(
-        policy: &'a Policy,
-        consent: &Consent,
-        value: &'a [u8],
-        now: i64,
-    ) -> (Verdict<'a>, &'a str, Option<&'a str>, bool, bool) {
-        let inner = &policy.inner;
-        let Some((name, after_name)) = set_cookie_pair_name(value) else {
-            let name = set_cookie_name(value).unwrap_or("");
-            let strip = Verdict::Strip {
-                name,
-                category: None,
-                reason: StripReason::Malformed,
-            };
-            return (strip, name, None, false, false);
-        };
-        let rule_category = inner.lookup(name).map(|r| inner.rule_category[r]);
-        if name == inner.consent_name() || is_removal(after_name, &Now::at(now)) {
-            let category = rule_category.map(|c| inner.category_id(c));
-            return (Verdict::Keep, name, category, false, false);
-        }
-        let (index, undeclared) = match (rule_category, &inner.unknown) {
-            (Some(index), _) => (index, false),
-            (None, UnknownRule::Keep) => return (Verdict::Keep, name, None, false, true),
-            (None, UnknownRule::Strip) => {
-                let strip = Verdict::Strip {
-                    name,
-                    category: None,
-                    reason: StripReason::Undeclared,
-                };
-                return (strip, name, None, false, true);
-            }
-            (None, UnknownRule::Category(index)) => (*index, true),
-        };
-        let category = Some(inner.category_id(index));
-        if index == 0 {
-            return (Verdict::Keep, name, category, false, undeclared);
-        }
-        if consent.grants_index(policy, index) {
-            return (Verdict::Keep, name, category, true, undeclared);
-        }
-        let reason = consent.refusal(policy, index);
-        (
-            Verdict::Strip {
-                name,
-                category,
-                reason,
-            },
-            name,
-            category,
-            true,
-            undeclared,
-        )
     }
 
     proptest::proptest! {

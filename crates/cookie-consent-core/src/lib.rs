@@ -41,6 +41,9 @@ mod endpoint;
 mod enforcer;
 mod event;
 mod extract;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod policy;
 mod purge;
 mod render;

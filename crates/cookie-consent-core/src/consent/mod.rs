@@ -18,6 +18,18 @@ use value::Record;
 
 pub use write::ConsentChoice;
 
+/// The common-form reader alone (the fuzz targets hold it to the general one).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn common_form_read(raw: &[u8], categories: &[crate::Category]) -> Option<Record> {
+    common_form::read(raw, categories)
+}
+
+/// The general reader alone: percent-decoding and serde_json.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn general_read(raw: &[u8], categories: &[crate::Category]) -> Option<Record> {
+    value::parse_json(raw, categories)
+}
+
 /// Where the visitor's consent stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ConsentState {

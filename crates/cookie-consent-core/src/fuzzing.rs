@@ -1,0 +1,165 @@
+//! Entry points for the cargo-fuzz targets under `fuzz/`: each reader of
+//! untrusted bytes, checked against the general path it must agree with.
+//! Behind the `fuzzing` feature; not part of the public API.
+
+use crate::consent::{cookie_pairs, ConsentChoice, Now, Reading, Signals};
+use crate::decision::{is_removal, judge_by_the_steps, set_cookie_pair_name};
+use crate::endpoint::{ConsentAnswer, ConsentPost};
+use crate::policy::Policy;
+use crate::response::ResponseHeaders;
+
+/// A fixed time, so that runs reproduce.
+const NOW: i64 = 1_763_800_000;
+
+/// The policy every target reads against: Minopa's, which has exact names,
+/// prefixes, a domain rule and a category that honours GPC.
+pub fn policy() -> Policy {
+    Policy::from_toml_str(include_str!("../tests/data/minopa.toml")).expect("the fuzz policy")
+}
+
+/// One consent cookie value: the common-form reader, where it answers, must
+/// agree with the general one (percent-decoding and serde_json).
+pub fn consent_value(policy: &Policy, raw: &[u8]) {
+    let categories = &policy.inner.categories;
+    if let Some(common) = crate::consent::common_form_read(raw, categories) {
+        let general = crate::consent::general_read(raw, categories);
+        assert_eq!(Some(common), general, "readers disagree on {raw:?}");
+    }
+}
+
+/// A `Cookie` header: the one-pass scan must give the state and grants that
+/// reading each pair on its own gives, and a whole review must not panic.
+pub fn cookie_header(policy: &Policy, header: &[u8], gpc: bool) {
+    let signals = Signals { gpc, dnt: false };
+    let consent = policy.read_consent_at([header], signals, NOW);
+    let now = Now::at(NOW);
+    let mut reading = Reading::MISSING;
+    for (name, value) in cookie_pairs(header) {
+        if name == policy.inner.consent_name().as_bytes() {
+            reading.add(policy, value, &now);
+        }
+    }
+    let general = reading.into_consent(policy, signals);
+    // A raw `;` inside a JSON value is read whole by the scan and split by the
+    // pair reader; browsers never send one, so only clean headers must agree.
+    if !header_has_semicolon_in_consent(policy, header) {
+        assert_eq!(
+            (consent.state_quietly(), consent.granted_quietly()),
+            (general.state_quietly(), general.granted_quietly()),
+            "readers disagree on {header:?}"
+        );
+    }
+    let headers = ResponseHeaders {
+        request_cookies: [header],
+        set_cookies: [header],
+        vary: [header],
+        reviewed: None,
+    };
+    let outcome = policy.review_response(&consent, headers, None);
+    for purge in outcome.purges() {
+        assert!(
+            purge.bytes().all(|b| (0x20..0x7f).contains(&b)),
+            "{purge:?}"
+        );
+    }
+}
+
+fn header_has_semicolon_in_consent(policy: &Policy, header: &[u8]) -> bool {
+    let name = policy.inner.consent_name().as_bytes();
+    header.windows(name.len()).any(|w| w == name) && header.contains(&b'{')
+}
+
+/// One `Set-Cookie` value: the judge's shortcuts must decide as the design's
+/// steps do, and its reading of name and removal must agree with the
+/// `cookie` crate's parser.
+pub fn set_cookie(policy: &Policy, value: &[u8], granted: &[u8]) {
+    let header = [b"cookie-preferences={\"categories\":{", granted, b"}}"].concat();
+    let consent = policy.read_consent_at([header.as_slice()], Signals::default(), NOW);
+    let now = Now::at(NOW);
+    let judged = policy.judge(&consent, value, &now, true);
+    let by_the_steps = judge_by_the_steps(policy, &consent, value, NOW);
+    assert_eq!(
+        (
+            judged.verdict,
+            judged.name,
+            judged.category,
+            judged.undeclared
+        ),
+        (
+            by_the_steps.0,
+            by_the_steps.1,
+            by_the_steps.2,
+            by_the_steps.4
+        ),
+        "judge and steps disagree on {value:?}"
+    );
+    // Browsers ignore a Set-Cookie line holding a control character other
+    // than tab (RFC 6265bis §5.6), so only the others must read alike.
+    let ignored_by_browsers = value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f);
+    if let (Ok(text), false) = (std::str::from_utf8(value), ignored_by_browsers) {
+        let ours = set_cookie_pair_name(value)
+            .map(|(name, after_name)| (name.to_owned(), is_removal(after_name, &now)));
+        let theirs = cookie::Cookie::parse(text).ok().map(|c| {
+            let removal = match c.max_age() {
+                Some(max_age) => max_age <= cookie::time::Duration::ZERO,
+                None => c
+                    .expires_datetime()
+                    .is_some_and(|t| t.unix_timestamp() <= NOW),
+            };
+            (c.name().to_owned(), removal)
+        });
+        assert_eq!(ours, theirs, "the cookie crate reads {text:?} otherwise");
+    }
+}
+
+/// A consent form's `POST`: never a write from another site, only paths of
+/// this site as the way back, and a cookie that reads back as the choice.
+pub fn consent_post(policy: &Policy, post: &ConsentPost<'_>) {
+    let answer = policy.answer_consent_post(post);
+    match answer {
+        ConsentAnswer::CrossSite => assert!(!post.is_same_origin()),
+        ConsentAnswer::BadForm => {
+            assert!(ConsentChoice::from_form(form_urlencoded::parse(post.form)).is_none())
+        }
+        ConsentAnswer::Recorded {
+            location,
+            set_cookie,
+        } => {
+            assert!(post.is_same_origin());
+            assert!(
+                location.starts_with('/') && !location.starts_with("//"),
+                "{location}"
+            );
+            assert!(
+                location.bytes().all(|b| (0x21..0x7f).contains(&b)),
+                "{location}"
+            );
+            assert!(set_cookie.starts_with(&format!("{}=", policy.consent_cookie().name)));
+        }
+    }
+}
+
+/// A policy file, TOML or JSON: loaded or refused, and a refusal names a
+/// line of the text when it names one at all.
+pub fn policy_file(text: &str, json: bool) {
+    let loaded = if json {
+        Policy::from_json_str(text)
+    } else {
+        Policy::from_toml_str(text)
+    };
+    match loaded {
+        Ok(policy) => {
+            let rebuilt = policy.to_builder().build();
+            assert!(rebuilt.is_ok(), "a loaded policy rebuilds: {rebuilt:?}");
+        }
+        Err(err) => {
+            if let Some(line) = err.line {
+                assert!(
+                    line >= 1 && line <= text.lines().count().max(1) + 1,
+                    "{err}"
+                );
+            }
+            assert!(!err.message.is_empty());
+        }
+    }
+}
