@@ -7,11 +7,11 @@ cd "$(dirname "$0")"
 seconds=${1:-30}
 targets=(consent_value cookie_header set_cookie consent_form policy_file)
 
-cargo +nightly fuzz build --release >/dev/null
+cargo +nightly fuzz build --release --debug-assertions >/dev/null
 failed=0
 for target in "${targets[@]}"; do
   log=$(mktemp)
-  if cargo +nightly fuzz run --release "$target" "corpus/$target" -- \
+  if cargo +nightly fuzz run --release --debug-assertions "$target" "corpus/$target" -- \
       -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 >"$log" 2>&1; then
     crashes=0
   else

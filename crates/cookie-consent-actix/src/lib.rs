@@ -53,8 +53,10 @@
 //! # Per-scope configuration
 //!
 //! Wraps nest: the innermost `ConsentMiddleware` (on a `web::scope` or
-//! `web::resource`) decides and marks the response with [`Reviewed`]; outer
-//! ones pass it through. So a scope can carry its own policy:
+//! `web::resource`) decides and marks the response with the values it judged
+//! ([`Reviewed`]); an outer one judges, with its own policy, only what a
+//! middleware between the two appended (actix-session's cookie, say). So no
+//! `Set-Cookie` leaves unjudged, and a scope can carry its own policy:
 //!
 //! ```
 //! # use actix_web::{web, App, HttpResponse};
@@ -73,6 +75,11 @@
 //!     .wrap(ConsentMiddleware::new(site));
 //! # Ok::<(), cookie_consent_actix::PolicyError>(())
 //! ```
+//!
+//! [`consent_endpoint`] answers the banner's form (`POST /consent`): it refuses
+//! another site's write with `403`, writes the consent cookie and redirects back.
+//! A handler that reads the [`Consent`] (extractor or [`ConsentExt`]) makes the
+//! response `Vary: Cookie` (and `Sec-GPC`, `DNT` when the policy honours them).
 //!
 //! Responses that a handler's `ResponseError` produced are filtered like any
 //! other. An `Err` returned by an *inner middleware* is turned into a response

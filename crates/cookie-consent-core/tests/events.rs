@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use cookie_consent_core::{Policy, ResponseHeaders, Signals};
+use cookie_consent_core::{ConsentPost, Policy, ResponseHeaders, Signals};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
@@ -159,5 +159,27 @@ fn events_go_to_tracing_with_their_fields_and_undeclared_names_warn_once_up_to_a
         );
         review(&policy, "", &["made-up-1024=1", "made-up-1=1"]);
         assert!(recorder.take().iter().all(|s| s.level != Level::WARN));
+
+        // A `Secure` consent cookie answered over plain http: warned once,
+        // but not on localhost, where browsers keep it.
+        let post = |host: &'static str, origin: &'static str| ConsentPost {
+            host: Some(host.as_bytes()),
+            origin: Some(origin.as_bytes()),
+            form: b"action=accept-all",
+            ..ConsentPost::default()
+        };
+        policy.answer_consent_post(&post("localhost:3000", "http://localhost:3000"));
+        policy.answer_consent_post(&post("shop.example", "https://shop.example"));
+        assert!(recorder.take().iter().all(|s| s.level != Level::WARN));
+        policy.answer_consent_post(&post("shop.example", "http://shop.example"));
+        policy.answer_consent_post(&post("shop.example", "http://shop.example"));
+        let warnings: Vec<Seen> = recorder
+            .take()
+            .into_iter()
+            .filter(|s| s.level == Level::WARN)
+            .collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].fields["message"].contains("`secure = false` under `[consent_cookie]`"));
+        assert_eq!(warnings[0].fields["host"], "shop.example");
     });
 }

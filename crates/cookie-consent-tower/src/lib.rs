@@ -56,8 +56,10 @@
 //! # Per-route configuration
 //!
 //! Layers nest: the innermost `ConsentLayer` (closest to the handler) decides
-//! and marks the response with [`Reviewed`], and outer ones pass it through.
-//! So a sub-router, or a route, can carry its own policy:
+//! and marks the response with the values it judged ([`Reviewed`]); an outer
+//! one judges, with its own policy, only what a layer between the two appended
+//! (a `CookieManagerLayer` there, say). So no `Set-Cookie` leaves unjudged, and
+//! a sub-router, or a route, can carry its own policy:
 //!
 //! ```
 //! # use axum::{routing::get, Router};
@@ -80,6 +82,17 @@
 //! ```
 //!
 //! `Router::route_layer` works the same way for single routes.
+//!
+//! # The consent endpoint
+//!
+//! [`ConsentEndpoint`] answers the banner's form (`POST /consent`): it refuses
+//! another site's write with `403`, writes the consent cookie and redirects back.
+//!
+//! # Vary
+//!
+//! A handler that reads the [`Consent`] makes its response depend on it: the
+//! layer then adds `Vary: Cookie` (and `Sec-GPC`, `DNT` when the policy honours
+//! them), so a shared cache never serves one visitor's page to another.
 
 #![forbid(unsafe_code)]
 
