@@ -86,6 +86,7 @@
 //! by actix-web only after every middleware has run, so it passes unfiltered.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod endpoint;
 mod middleware;

@@ -9,7 +9,7 @@ use cookie_consent_actix::{Consent, ConsentMiddleware, CookieRule, Policy};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 
-const MIHARI: &str = include_str!("../../../examples/policies/mihari.toml");
+const MIHARI: &str = include_str!("data/mihari.toml");
 
 async fn set(query: web::Query<Vec<(String, String)>>) -> HttpResponse {
     let mut response = HttpResponse::Ok();

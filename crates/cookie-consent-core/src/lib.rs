@@ -34,6 +34,8 @@
 //! # Ok::<(), cookie_consent_core::PolicyError>(())
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod category;
 mod consent;
 mod decision;

@@ -6,7 +6,7 @@ use cookie_consent_core::{Consent, Policy, ResponseHeaders, Signals, Verdict};
 use proptest::prelude::*;
 
 fn minopa() -> Policy {
-    Policy::from_toml_str(include_str!("../../../examples/policies/minopa.toml")).unwrap()
+    Policy::from_toml_str(include_str!("data/minopa.toml")).unwrap()
 }
 
 fn names() -> impl Strategy<Value = String> {

@@ -3,14 +3,11 @@
 
 use cookie_consent_core::{Mode, Policy};
 
-const MINOPA_SEED: &str = include_str!("../../../examples/policies/seeds/minopa-cookie-policy.txt");
-const MIHARI_SEED: &str = include_str!("../../../examples/policies/seeds/mihari-cookie-policy.txt");
+const MINOPA_SEED: &str = include_str!("data/minopa-cookie-policy.txt");
+const MIHARI_SEED: &str = include_str!("data/mihari-cookie-policy.txt");
 
 fn load(file: &str) -> Policy {
-    let path = format!(
-        "{}/../../examples/policies/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
     Policy::from_path(&path).unwrap_or_else(|err| panic!("{err}"))
 }
 

@@ -95,6 +95,7 @@
 //! them), so a shared cache never serves one visitor's page to another.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod endpoint;
 pub mod future;

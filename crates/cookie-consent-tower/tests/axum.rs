@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 
-const MINOPA: &str = include_str!("../../../examples/policies/minopa.toml");
+const MINOPA: &str = include_str!("data/minopa.toml");
 
 fn minopa() -> Policy {
     Policy::from_toml_str(MINOPA).unwrap()

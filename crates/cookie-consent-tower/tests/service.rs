@@ -10,7 +10,7 @@ use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full, StreamBody};
 use tower::{service_fn, Layer, ServiceExt};
 
-const MINOPA: &str = include_str!("../../../examples/policies/minopa.toml");
+const MINOPA: &str = include_str!("data/minopa.toml");
 
 /// The Minopa policy, with the top-level settings in `overrides` replacing its own.
 fn minopa(overrides: &str) -> Policy {
