@@ -4,7 +4,8 @@
 use std::hint::black_box;
 
 use cookie_consent_benches::{minopa, COOKIE_HEADER, SET_COOKIES};
-use cookie_consent_core::{ResponseHeaders, Signals};
+use cookie_consent_core::adapter::ResponseHeaders;
+use cookie_consent_core::Signals;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 fn read_consent(c: &mut Criterion) {

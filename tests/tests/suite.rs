@@ -7,7 +7,8 @@ use std::convert::Infallible;
 use std::fmt::Write as _;
 
 use bytes::Bytes;
-use cookie_consent_core::{Consent, ConsentChoice, CookieRule, Policy, ResponseHeaders, Signals};
+use cookie_consent_core::adapter::ResponseHeaders;
+use cookie_consent_core::{Consent, ConsentChoice, CookieRule, Policy, Signals};
 use cookie_consent_demo as demo;
 use cookie_consent_tests::{send, serve_actix_demo, serve_axum_demo};
 use http_body_util::{BodyExt, Full};

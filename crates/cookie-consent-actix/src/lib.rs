@@ -91,6 +91,11 @@
 mod endpoint;
 mod middleware;
 
-pub use cookie_consent_core::*;
+pub use cookie_consent_core::{
+    Category, CategorySet, Consent, ConsentAnswer, ConsentChoice, ConsentCookieConfig, ConsentPost,
+    ConsentState, CookieRule, Enforcement, Event, MissingConsentMiddleware, Mode, Policy,
+    PolicyBuilder, PolicyError, SameSite, Signals, StripReason, UnknownCookies, Verdict,
+    CONSENT_FORM_LIMIT, ESSENTIAL,
+};
 pub use endpoint::consent_endpoint;
 pub use middleware::{ConsentExt, ConsentFuture, ConsentMiddleware, ConsentMiddlewareService};

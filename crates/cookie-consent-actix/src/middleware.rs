@@ -6,7 +6,8 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{HeaderName, HeaderValue, COOKIE, SET_COOKIE, VARY};
 use actix_web::{Error, HttpMessage, HttpRequest};
-use cookie_consent_core::{Consent, Enforcer, Event, Policy, ResponseHeaders, Reviewed, Signals};
+use cookie_consent_core::adapter::{ResponseHeaders, Reviewed, Reviewer};
+use cookie_consent_core::{Consent, Event, Policy, Signals};
 use pin_project_lite::pin_project;
 
 /// Applies a cookie [`Policy`] to every response of the wrapped app, scope or resource.
@@ -16,31 +17,40 @@ use pin_project_lite::pin_project;
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ConsentMiddleware {
-    enforcer: Enforcer,
+    reviewer: Reviewer,
 }
 
 impl ConsentMiddleware {
     /// A middleware enforcing `policy`.
     pub fn new(policy: Policy) -> Self {
         ConsentMiddleware {
-            enforcer: Enforcer::new(policy),
+            reviewer: Reviewer::new(policy),
+        }
+    }
+
+    /// Decides and reports, but changes no response, whatever the policy file
+    /// says: for trying a policy on a live site before enforcing it.
+    pub fn report_only(self) -> Self {
+        ConsentMiddleware {
+            reviewer: self.reviewer.report_only(),
         }
     }
 
     /// Calls `callback` with every [`Event`]: each kept, stripped and purged
-    /// cookie, and each undeclared name. For metrics; keep it cheap.
+    /// cookie, and each undeclared name. For metrics; keep it cheap. Called
+    /// twice, both callbacks are called.
     pub fn on_event<F>(self, callback: F) -> Self
     where
         F: Fn(&Event<'_>) + Send + Sync + 'static,
     {
         ConsentMiddleware {
-            enforcer: self.enforcer.on_event(callback),
+            reviewer: self.reviewer.on_event(callback),
         }
     }
 
     /// The policy this middleware enforces.
     pub fn policy(&self) -> &Policy {
-        self.enforcer.policy()
+        self.reviewer.policy()
     }
 }
 
@@ -58,15 +68,16 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(ConsentMiddlewareService {
             service,
-            enforcer: self.enforcer.clone(),
+            reviewer: self.reviewer.clone(),
         }))
     }
 }
 
 /// The service [`ConsentMiddleware`] wraps around the inner service.
+#[must_use]
 pub struct ConsentMiddlewareService<S> {
     service: S,
-    enforcer: Enforcer,
+    reviewer: Reviewer,
 }
 
 static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
@@ -87,12 +98,12 @@ where
         let headers = request.headers();
         // DNT is looked up only where it counts.
         let dnt = self
-            .enforcer
+            .reviewer
             .policy()
             .honors_dnt()
             .then(|| headers.get_all(&DNT));
         let signals = Signals::from_headers(headers.get_all(&SEC_GPC), dnt.into_iter().flatten());
-        let mut consent = self.enforcer.read_consent(headers.get_all(COOKIE), signals);
+        let mut consent = self.reviewer.read_consent(headers.get_all(COOKIE), signals);
         // A handler that reads the consent makes the response depend on it (Vary).
         consent.watch_reads();
         // An outer ConsentMiddleware put its Consent here first: this one is
@@ -100,7 +111,7 @@ where
         let nested = request.extensions_mut().insert(consent.clone()).is_some();
         ConsentFuture {
             future: self.service.call(request),
-            enforcer: self.enforcer.clone(),
+            reviewer: self.reviewer.clone(),
             consent: Some(consent),
             nested,
         }
@@ -112,7 +123,7 @@ pin_project! {
     pub struct ConsentFuture<F> {
         #[pin]
         future: F,
-        enforcer: Enforcer,
+        reviewer: Reviewer,
         consent: Option<Consent>,
         nested: bool,
     }
@@ -133,7 +144,7 @@ where
                 .response_mut()
                 .extensions_mut()
                 .remove::<Reviewed>();
-            apply(this.enforcer, &consent, reviewed.as_ref(), &mut response);
+            apply(this.reviewer, &consent, reviewed.as_ref(), &mut response);
             // Only an outer middleware reads the mark.
             if *this.nested {
                 let mark = Reviewed::of(response.headers().get_all(SET_COOKIE));
@@ -146,14 +157,14 @@ where
 
 /// Edits the headers as the core's review says; decides nothing itself.
 fn apply<B>(
-    enforcer: &Enforcer,
+    reviewer: &Reviewer,
     consent: &Consent,
     reviewed: Option<&Reviewed>,
     response: &mut ServiceResponse<B>,
 ) {
     // The request stays reachable from the response (a reference-counted handle).
     let request = response.request().clone();
-    let outcome = enforcer.review_response(
+    let outcome = reviewer.review_response(
         consent,
         ResponseHeaders {
             request_cookies: request.headers().get_all(COOKIE),

@@ -2,11 +2,13 @@
 //! untrusted bytes, checked against the general path it must agree with.
 //! Behind the `fuzzing` feature; not part of the public API.
 
-use crate::consent::{cookie_pairs, ConsentChoice, Now, Reading, Signals};
-use crate::decision::{is_removal, judge_by_the_steps, set_cookie_pair_name};
+use crate::adapter::ResponseHeaders;
+use crate::clock::Now;
+use crate::consent::{ConsentChoice, Reading, Signals};
+use crate::decision::decide_by_the_steps;
 use crate::endpoint::{ConsentAnswer, ConsentPost};
 use crate::policy::Policy;
-use crate::response::ResponseHeaders;
+use crate::syntax::{cookie_pairs, is_removal, set_cookie_pair_name};
 
 /// A fixed time, so that runs reproduce.
 const NOW: i64 = 1_763_800_000;
@@ -76,8 +78,8 @@ pub fn set_cookie(policy: &Policy, value: &[u8], granted: &[u8]) {
     let header = [b"cookie-preferences={\"categories\":{", granted, b"}}"].concat();
     let consent = policy.read_consent_at([header.as_slice()], Signals::default(), NOW);
     let now = Now::at(NOW);
-    let judged = policy.judge(&consent, value, &now, true);
-    let by_the_steps = judge_by_the_steps(policy, &consent, value, NOW);
+    let judged = policy.decide_value(&consent, value, &now, true);
+    let by_the_steps = decide_by_the_steps(policy, &consent, value, NOW);
     assert_eq!(
         (
             judged.verdict,

@@ -36,27 +36,27 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod adapter;
 mod category;
+mod clock;
 mod consent;
 mod decision;
 mod endpoint;
-mod enforcer;
 mod event;
 mod extract;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod policy;
-mod purge;
 mod render;
-mod response;
+mod review;
+mod syntax;
 
 pub use category::{Category, CategorySet};
 pub use consent::{Consent, ConsentChoice, ConsentState, Signals};
 pub use decision::{StripReason, Verdict};
 pub use endpoint::{ConsentAnswer, ConsentPost, CONSENT_FORM_LIMIT};
-pub use enforcer::Enforcer;
-pub use event::{Event, Observer, TARGET};
+pub use event::{Event, TARGET};
 #[cfg(feature = "axum")]
 pub use extract::MissingConsentLayer;
 #[cfg(feature = "actix")]
@@ -65,4 +65,3 @@ pub use policy::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyBuilder, PolicyError,
     SameSite, UnknownCookies, ESSENTIAL,
 };
-pub use response::{ResponseHeaders, ResponseOutcome, Reviewed};

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use cookie_consent_core::{ConsentPost, Policy, ResponseHeaders, Signals};
+use cookie_consent_core::adapter::ResponseHeaders;
+use cookie_consent_core::{ConsentPost, Policy, Signals};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};

@@ -2,7 +2,8 @@
 //! and removals always kept, decisions deterministic, nothing optional without
 //! consent in opt-in, and kept values a subsequence of the input.
 
-use cookie_consent_core::{Consent, Policy, ResponseHeaders, Signals, Verdict};
+use cookie_consent_core::adapter::ResponseHeaders;
+use cookie_consent_core::{Consent, Policy, Signals, Verdict};
 use proptest::prelude::*;
 
 fn minopa() -> Policy {

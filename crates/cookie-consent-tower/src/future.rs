@@ -4,14 +4,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use cookie_consent_core::{Consent, Enforcer, ResponseHeaders, ResponseOutcome, Reviewed};
+use cookie_consent_core::adapter::{ResponseHeaders, Review, Reviewed, Reviewer};
+use cookie_consent_core::Consent;
 use http::header::{Entry, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Response};
 use pin_project_lite::pin_project;
 
 /// What the response is judged with, kept from the request.
 pub(crate) struct Pending {
-    pub(crate) enforcer: Enforcer,
+    pub(crate) reviewer: Reviewer,
     pub(crate) consent: Consent,
     /// Whether an outer layer waits for the [`Reviewed`] mark.
     pub(crate) nested: bool,
@@ -63,7 +64,7 @@ where
 /// Edits the headers as the core's review says; decides nothing itself.
 fn apply(pending: &Pending, reviewed: Option<&Reviewed>, headers: &mut HeaderMap) {
     let request_cookies = pending.first_cookie.iter().chain(&pending.more_cookies);
-    let outcome = pending.enforcer.review_response(
+    let outcome = pending.reviewer.review_response(
         &pending.consent,
         ResponseHeaders {
             request_cookies,
@@ -94,7 +95,7 @@ const KEPT_ON_STACK: usize = 8;
 /// value of several, so the kept ones are cloned (clones share their bytes),
 /// and the entry is set to them in order; up to 8 wait on the stack, since
 /// draining through `http`'s entry API would allocate.
-fn remove_stripped(headers: &mut HeaderMap, outcome: &ResponseOutcome) {
+fn remove_stripped(headers: &mut HeaderMap, outcome: &Review) {
     let Entry::Occupied(mut entry) = headers.entry(SET_COOKIE) else {
         return;
     };

@@ -1,4 +1,5 @@
-use cookie_consent_core::{Enforcer, Event, Policy};
+use cookie_consent_core::adapter::Reviewer;
+use cookie_consent_core::{Event, Policy};
 use tower_layer::Layer;
 
 use crate::service::ConsentService;
@@ -10,31 +11,40 @@ use crate::service::ConsentService;
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ConsentLayer {
-    pub(crate) enforcer: Enforcer,
+    pub(crate) reviewer: Reviewer,
 }
 
 impl ConsentLayer {
     /// A layer enforcing `policy`.
     pub fn new(policy: Policy) -> Self {
         ConsentLayer {
-            enforcer: Enforcer::new(policy),
+            reviewer: Reviewer::new(policy),
+        }
+    }
+
+    /// Decides and reports, but changes no response, whatever the policy file
+    /// says: for trying a policy on a live site before enforcing it.
+    pub fn report_only(self) -> Self {
+        ConsentLayer {
+            reviewer: self.reviewer.report_only(),
         }
     }
 
     /// Calls `callback` with every [`Event`]: each kept, stripped and purged
-    /// cookie, and each undeclared name. For metrics; keep it cheap.
+    /// cookie, and each undeclared name. For metrics; keep it cheap. Called
+    /// twice, both callbacks are called.
     pub fn on_event<F>(self, callback: F) -> Self
     where
         F: Fn(&Event<'_>) + Send + Sync + 'static,
     {
         ConsentLayer {
-            enforcer: self.enforcer.on_event(callback),
+            reviewer: self.reviewer.on_event(callback),
         }
     }
 
     /// The policy this layer enforces.
     pub fn policy(&self) -> &Policy {
-        self.enforcer.policy()
+        self.reviewer.policy()
     }
 }
 

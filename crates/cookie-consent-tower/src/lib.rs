@@ -98,11 +98,19 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod endpoint;
+mod extension;
 pub mod future;
 mod layer;
 mod service;
 
-pub use cookie_consent_core::*;
+#[cfg(feature = "axum")]
+pub use cookie_consent_core::MissingConsentLayer;
+pub use cookie_consent_core::{
+    Category, CategorySet, Consent, ConsentAnswer, ConsentChoice, ConsentCookieConfig, ConsentPost,
+    ConsentState, CookieRule, Enforcement, Event, Mode, Policy, PolicyBuilder, PolicyError,
+    SameSite, Signals, StripReason, UnknownCookies, Verdict, CONSENT_FORM_LIMIT, ESSENTIAL,
+};
 pub use endpoint::{ConsentEndpoint, EndpointFuture};
+pub use extension::ConsentExt;
 pub use layer::ConsentLayer;
 pub use service::ConsentService;

@@ -13,6 +13,7 @@ static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
 static DNT: HeaderName = HeaderName::from_static("dnt");
 
 /// The service [`ConsentLayer`] wraps around an inner service.
+#[must_use]
 pub struct ConsentService<S> {
     inner: S,
     layer: ConsentLayer,
@@ -73,15 +74,15 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let headers = request.headers();
-        let enforcer = &self.layer.enforcer;
+        let reviewer = &self.layer.reviewer;
         // DNT is looked up only where it counts.
-        let dnt = enforcer
+        let dnt = reviewer
             .policy()
             .honors_dnt()
             .then(|| headers.get_all(&DNT));
         let signals = Signals::from_headers(headers.get_all(&SEC_GPC), dnt.into_iter().flatten());
         let cookies = headers.get_all(COOKIE);
-        let mut consent: Consent = enforcer.read_consent(&cookies, signals);
+        let mut consent: Consent = reviewer.read_consent(&cookies, signals);
         // A handler that reads the consent makes the response depend on it (Vary).
         consent.watch_reads();
         // The response is judged against the request's cookies (for the purge);
@@ -93,7 +94,7 @@ where
         // decides, and must mark the response for the outer one.
         let nested = request.extensions_mut().insert(consent.clone()).is_some();
         let pending = Pending {
-            enforcer: self.layer.enforcer.clone(),
+            reviewer: self.layer.reviewer.clone(),
             consent,
             nested,
             first_cookie,

@@ -4,7 +4,8 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use cookie_consent_tower::{ConsentChoice, ConsentLayer, Event, Policy, Reviewed};
+use cookie_consent_core::adapter::Reviewed;
+use cookie_consent_tower::{ConsentChoice, ConsentLayer, Event, Policy};
 use http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE, VARY};
 use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full, StreamBody};

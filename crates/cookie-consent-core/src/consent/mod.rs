@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::category::CategorySet;
-use crate::decision::{split_at_semicolon, StripReason};
+use crate::clock::Now;
 use crate::policy::{Mode, Policy};
 use value::Record;
 
@@ -101,14 +101,14 @@ impl Signals {
 /// it in the request's extensions, and handlers ask it what to render.
 #[derive(Clone)]
 pub struct Consent {
-    policy: Policy,
-    state: ConsentState,
+    pub(crate) policy: Policy,
+    pub(crate) state: ConsentState,
     /// What the state table grants, before signals.
-    recorded: CategorySet,
+    pub(crate) recorded: CategorySet,
     granted: CategorySet,
-    signals: Signals,
+    pub(crate) signals: Signals,
     /// Whether the state, not the visitor's choice, limited grants to essential.
-    capped: bool,
+    pub(crate) capped: bool,
     /// The categories of the declared cookies the request carries: when the
     /// consent in force grants them all, there is nothing to purge.
     present: CategorySet,
@@ -235,84 +235,6 @@ impl Consent {
             index == 0 || self.allows_quietly(&policy.categories()[index].id)
         }
     }
-
-    /// Why the category at `index` of `policy` is not granted.
-    pub(crate) fn refusal(&self, policy: &Policy, index: usize) -> StripReason {
-        let recorded = if policy.same_as(&self.policy) {
-            self.recorded.contains(index)
-        } else {
-            self.policy
-                .category_index(&policy.categories()[index].id)
-                .is_some_and(|i| self.recorded.contains(i))
-        };
-        if recorded {
-            if self.signals.gpc {
-                StripReason::Gpc
-            } else {
-                StripReason::Dnt
-            }
-        } else if self.capped {
-            match self.state {
-                ConsentState::Missing => StripReason::Missing,
-                ConsentState::Outdated => StripReason::Outdated,
-                ConsentState::Expired => StripReason::Expired,
-                ConsentState::Invalid => StripReason::Invalid,
-                ConsentState::Valid => StripReason::NotGranted,
-            }
-        } else {
-            StripReason::NotGranted
-        }
-    }
-}
-
-/// The time of a request, in Unix seconds: read from the clock once, and
-/// only if a decision needs it (a dated consent, an `Expires` attribute).
-pub(crate) struct Now(std::cell::Cell<Option<i64>>);
-
-impl Now {
-    /// The clock, when first asked.
-    pub(crate) fn lazy() -> Now {
-        Now(std::cell::Cell::new(None))
-    }
-
-    /// A given time, for tests and replays.
-    pub(crate) fn at(seconds: i64) -> Now {
-        Now(std::cell::Cell::new(Some(seconds)))
-    }
-
-    pub(crate) fn get(&self) -> i64 {
-        match self.0.get() {
-            Some(seconds) => seconds,
-            None => {
-                let seconds = unix_now();
-                self.0.set(Some(seconds));
-                seconds
-            }
-        }
-    }
-}
-
-/// Seconds since the Unix epoch, now.
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// The `name=value` pairs of one `Cookie` header value, as bytes.
-///
-/// Written by hand rather than with `cookie::Cookie::split_parse` because a
-/// request header may hold any bytes, and one non-UTF-8 cookie must not hide
-/// the others.
-pub(crate) fn cookie_pairs(header: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
-    let mut rest = Some(header);
-    std::iter::from_fn(move || loop {
-        let (pair, next) = split_at_semicolon(rest?);
-        rest = next;
-        if let Some(eq) = memchr::memchr(b'=', pair) {
-            return Some((pair[..eq].trim_ascii(), pair[eq + 1..].trim_ascii()));
-        }
-    })
 }
 
 /// Consent as the request's consent cookies, or a response's, state it.

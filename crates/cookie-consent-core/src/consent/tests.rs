@@ -3,6 +3,14 @@ use proptest::strategy::Strategy;
 
 use super::*;
 use crate::decision::StripReason;
+use crate::syntax::cookie_pairs;
+
+impl Consent {
+    /// Why the category at `index` is refused, as the decision says it.
+    fn refusal(&self, policy: &Policy, index: usize) -> StripReason {
+        crate::decision::refusal(self, policy, index)
+    }
+}
 
 const NOW: i64 = 1_763_800_000;
 const DAY: i64 = 86_400;

@@ -6,7 +6,7 @@ use cookie::time::Duration;
 use cookie::Cookie;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use super::unix_now;
+use crate::clock::unix_now;
 use crate::policy::{Policy, SameSite};
 
 /// What `encodeURIComponent` leaves alone, so a banner script and the server

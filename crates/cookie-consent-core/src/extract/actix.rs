@@ -22,6 +22,8 @@ impl std::fmt::Display for MissingConsentMiddleware {
     }
 }
 
+impl std::error::Error for MissingConsentMiddleware {}
+
 impl ResponseError for MissingConsentMiddleware {
     fn status_code(&self) -> StatusCode {
         StatusCode::INTERNAL_SERVER_ERROR

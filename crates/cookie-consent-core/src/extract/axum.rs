@@ -1,4 +1,4 @@
-use axum_core::extract::FromRequestParts;
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::StatusCode;
@@ -40,5 +40,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Consent {
             .get::<Consent>()
             .cloned()
             .ok_or(MissingConsentLayer)
+    }
+}
+
+/// `Option<Consent>`: `None` on a route without `ConsentLayer`, where a
+/// handler that can do without consent still answers.
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Consent {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Consent>().cloned())
     }
 }

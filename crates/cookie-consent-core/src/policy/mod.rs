@@ -16,6 +16,8 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::syntax::is_cookie_name;
+
 pub use builder::PolicyBuilder;
 pub use error::PolicyError;
 use file::{Located, Source};
@@ -593,14 +595,6 @@ fn is_category_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// A cookie-name token (RFC 6265 §4.1.1, RFC 9110 `token`).
-pub(crate) fn is_cookie_name(name: &[u8]) -> bool {
-    !name.is_empty()
-        && name
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Bytes allowed in `Path` and `Domain` values: visible ASCII but `;`.

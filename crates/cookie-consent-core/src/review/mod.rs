@@ -1,10 +1,15 @@
-//! The response-level entry point: one call per response, made by the adapters.
+//! Reviewing one response: every `Set-Cookie` decided, the purge, `Vary`.
 
-use crate::consent::{Consent, ConsentState, Now, Reading};
-use crate::decision::{is_named, is_removal, set_cookie_pair_name, Verdict};
+mod purge;
+
+use crate::adapter::ResponseHeaders;
+use crate::clock::Now;
+use crate::consent::{Consent, ConsentState, Reading};
+use crate::decision::Verdict;
 use crate::event::{Event, Observer};
 use crate::policy::{Enforcement, Policy};
-use crate::purge::PurgeContext;
+use crate::syntax::{is_named, is_removal, set_cookie_pair_name, set_cookie_value};
+use purge::PurgeContext;
 
 /// What to do to one response's headers, decided by [`Policy::review_response`].
 ///
@@ -12,14 +17,14 @@ use crate::purge::PurgeContext;
 /// is false, appends [`purges`](Self::purges) as `Set-Cookie` values, and
 /// appends [`vary`](Self::vary) to `Vary` when there is one. Nothing else.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResponseOutcome {
+pub struct Review {
     stripped: Stripped,
     purges: Vec<String>,
     vary: Option<&'static str>,
     consent_state: Option<ConsentState>,
 }
 
-impl ResponseOutcome {
+impl Review {
     /// Whether the `Set-Cookie` value at `index` (in response order) stays.
     pub fn keeps(&self, index: usize) -> bool {
         !self.stripped.contains(index)
@@ -107,70 +112,6 @@ impl Stripped {
     }
 }
 
-/// The mark a consent layer leaves on a response it reviewed (nested layers,
-/// §6): the `Set-Cookie` values the response carried when it left that layer.
-///
-/// An outer layer judges, with its own policy, only the values that are not
-/// among these: those a middleware between the two layers appended
-/// (tower-cookies, tower-sessions, actix-session). So every `Set-Cookie` that
-/// reaches the client was judged by some consent layer, and the innermost
-/// one, closest to the route, rules on its own.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Reviewed {
-    judged: Vec<Box<[u8]>>,
-}
-
-impl Reviewed {
-    /// The mark for a response whose `Set-Cookie` values are now `set_cookies`.
-    pub fn of<S>(set_cookies: S) -> Reviewed
-    where
-        S: IntoIterator,
-        S::Item: AsRef<[u8]>,
-    {
-        Reviewed {
-            judged: set_cookies
-                .into_iter()
-                .map(|value| value.as_ref().into())
-                .collect(),
-        }
-    }
-
-    /// For each value of `set_cookies`, whether an inner layer judged it:
-    /// byte for byte one of the marked values, each matched once.
-    fn judged<S>(&self, set_cookies: S) -> Vec<bool>
-    where
-        S: IntoIterator,
-        S::Item: AsRef<[u8]>,
-    {
-        let mut unmatched: Vec<&[u8]> = self.judged.iter().map(|v| &v[..]).collect();
-        set_cookies
-            .into_iter()
-            .map(|value| {
-                let found = unmatched.iter().position(|j| *j == value.as_ref());
-                found.map(|at| unmatched.swap_remove(at)).is_some()
-            })
-            .collect()
-    }
-}
-
-/// The headers a response review reads, by name: the request's `Cookie`
-/// values, the response's `Set-Cookie` and `Vary` values, and the mark of an
-/// inner layer that reviewed the response already.
-///
-/// `set_cookies` is read several times, so it must be `Copy`: a slice, an
-/// array of `&str`, or a borrowed header view (`&http::header::GetAll`).
-#[derive(Clone, Copy, Debug)]
-pub struct ResponseHeaders<'m, C, S, V> {
-    /// The request's `Cookie` header values, for the purge.
-    pub request_cookies: C,
-    /// The response's `Set-Cookie` values, in order.
-    pub set_cookies: S,
-    /// The response's `Vary` values, so nothing is named twice.
-    pub vary: V,
-    /// The mark an inner consent layer left on the response, if any.
-    pub reviewed: Option<&'m Reviewed>,
-}
-
 impl Policy {
     /// Reviews one response: decides every `Set-Cookie`, the purge and `Vary`.
     ///
@@ -187,7 +128,8 @@ impl Policy {
     /// every category it could purge costs no allocation.
     ///
     /// ```
-    /// use cookie_consent_core::{Policy, ResponseHeaders, Signals};
+    /// use cookie_consent_core::adapter::ResponseHeaders;
+    /// use cookie_consent_core::{Policy, Signals};
     ///
     /// let policy = Policy::from_toml_str(r#"
     ///     [[categories]]
@@ -218,7 +160,27 @@ impl Policy {
         consent: &Consent,
         headers: ResponseHeaders<'_, C, S, V>,
         observer: Observer<'_>,
-    ) -> ResponseOutcome
+    ) -> Review
+    where
+        C: IntoIterator,
+        C::Item: AsRef<[u8]>,
+        S: IntoIterator + Copy,
+        S::Item: AsRef<[u8]>,
+        V: IntoIterator,
+        V::Item: AsRef<[u8]>,
+    {
+        self.review_response_as(consent, headers, observer, self.enforcement())
+    }
+
+    /// [`review_response`](Self::review_response) enforced as `enforcement`
+    /// says, not as the policy file does (`Reviewer::report_only`).
+    pub(crate) fn review_response_as<C, S, V>(
+        &self,
+        consent: &Consent,
+        headers: ResponseHeaders<'_, C, S, V>,
+        observer: Observer<'_>,
+        enforcement: Enforcement,
+    ) -> Review
     where
         C: IntoIterator,
         C::Item: AsRef<[u8]>,
@@ -234,7 +196,7 @@ impl Policy {
             reviewed,
         } = headers;
         let now = &Now::lazy();
-        let enforced = self.enforcement() == Enforcement::Enforce;
+        let enforced = enforcement == Enforcement::Enforce;
         let consent_from_request = consent;
         let in_force = self.consent_set_by_response(consent, set_cookies, now);
         let consent = in_force.as_ref().unwrap_or(consent);
@@ -248,20 +210,20 @@ impl Policy {
             if judged_inside.as_ref().is_some_and(|judged| judged[index]) {
                 continue;
             }
-            let judgement = self.judge(consent, value.as_ref(), now, !depends_on_consent);
-            depends_on_consent |= judgement.consulted_consent;
-            if judgement.undeclared {
+            let decision = self.decide_value(consent, value.as_ref(), now, !depends_on_consent);
+            depends_on_consent |= decision.consulted_consent;
+            if decision.undeclared {
                 Event::Undeclared {
-                    name: judgement.name,
+                    name: decision.name,
                 }
                 .emit(observer);
             }
-            match judgement.verdict {
+            match decision.verdict {
                 // Kept values are not logged: only an observer hears of them.
                 Verdict::Keep if observer.is_some() => {
                     Event::Kept {
-                        name: judgement.name,
-                        category: judgement.category,
+                        name: decision.name,
+                        category: decision.category,
                     }
                     .emit(observer);
                 }
@@ -313,15 +275,15 @@ impl Policy {
 
         let consent_state = Some(consent.state_quietly());
         if !enforced {
-            return ResponseOutcome {
+            return Review {
                 consent_state,
-                ..ResponseOutcome::default()
+                ..Review::default()
             };
         }
         let vary = (depends_on_consent && self.inner.settings.vary)
             .then(|| self.vary_value(vary))
             .flatten();
-        ResponseOutcome {
+        Review {
             stripped: strips,
             purges,
             vary,
@@ -426,19 +388,6 @@ impl VaryOn {
     }
 }
 
-/// The value of a `Set-Cookie`: after the first `=`, up to the first `;`.
-fn set_cookie_value(set_cookie: &[u8]) -> &[u8] {
-    let after_eq = set_cookie
-        .iter()
-        .position(|&b| b == b'=')
-        .map_or(&[][..], |eq| &set_cookie[eq + 1..]);
-    let end = after_eq
-        .iter()
-        .position(|&b| b == b';')
-        .unwrap_or(after_eq.len());
-    after_eq[..end].trim_ascii()
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
@@ -478,7 +427,7 @@ mod tests {
     const ALL: &str = r#"cookie-preferences={"categories":{"functional":true,"analytics":true}}"#;
     const NONE: &str = r#"cookie-preferences={"categories":{}}"#;
 
-    fn review(p: &Policy, cookie: &str, set_cookies: &[&str], vary: &[&str]) -> ResponseOutcome {
+    fn review(p: &Policy, cookie: &str, set_cookies: &[&str], vary: &[&str]) -> Review {
         let consent = p.read_consent([cookie], Signals::default());
         let headers = ResponseHeaders {
             request_cookies: [cookie],
@@ -502,7 +451,7 @@ mod tests {
         }
     }
 
-    fn kept<'a>(outcome: &ResponseOutcome, set_cookies: &[&'a str]) -> Vec<&'a str> {
+    fn kept<'a>(outcome: &Review, set_cookies: &[&'a str]) -> Vec<&'a str> {
         set_cookies
             .iter()
             .enumerate()

@@ -4,10 +4,10 @@
 //! `Set-Cookie` is not enough: the server expires, by name, each declared
 //! cookie the request still carries whose category is not granted.
 
-use crate::consent::{cookie_pairs, Consent};
-use crate::decision::is_named;
+use crate::consent::Consent;
 use crate::event::{Event, Observer};
-use crate::policy::{is_cookie_name, CookieRule, Policy};
+use crate::policy::{CookieRule, Policy};
+use crate::syntax::{cookie_pairs, is_cookie_name, is_named};
 
 /// What a purge needs to know of the response.
 pub(crate) struct PurgeContext<'r, F> {
