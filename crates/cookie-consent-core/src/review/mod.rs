@@ -118,7 +118,7 @@ impl Policy {
     /// - `consent`: the request's, from [`Policy::read_consent`]; a consent cookie
     ///   set (or removed) by the response itself takes precedence.
     /// - `headers`: what the review reads (see [`ResponseHeaders`]). With a
-    ///   [`Reviewed`] mark, only the values no inner layer judged are judged,
+    ///   [`Reviewed`](crate::adapter::Reviewed) mark, only the values no inner layer judged are judged,
     ///   and the inner layer's purge stands.
     /// - `observer`: called with every [`Event`], for metrics.
     ///
