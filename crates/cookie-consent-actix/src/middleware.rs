@@ -80,6 +80,16 @@ pub struct ConsentMiddlewareService<S> {
     reviewer: Reviewer,
 }
 
+// Written by hand so that `S: Debug` is the only bound.
+impl<S: std::fmt::Debug> std::fmt::Debug for ConsentMiddlewareService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsentMiddlewareService")
+            .field("service", &self.service)
+            .field("reviewer", &self.reviewer)
+            .finish()
+    }
+}
+
 static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
 static DNT: HeaderName = HeaderName::from_static("dnt");
 

@@ -13,7 +13,7 @@
 //!
 //! [`Policy::write_consent`]: crate::Policy::write_consent
 
-use super::value::Record;
+use super::record::Record;
 use crate::category::{Category, CategorySet};
 
 /// Reads `raw` (surrounding quotes already gone) if it has the common form;
@@ -215,7 +215,8 @@ mod tests {
     use proptest::prelude::*;
 
     use super::read;
-    use crate::consent::value::{parse_json, Record};
+    use crate::consent::record::Record;
+    use crate::consent::value::parse_json;
     use crate::consent::write::URI_COMPONENT;
     use crate::{ConsentChoice, Policy};
 

@@ -5,6 +5,7 @@
 //! [`ConsentState`]s and the set of granted categories.
 
 mod common_form;
+mod record;
 mod value;
 mod write;
 
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use crate::category::CategorySet;
 use crate::clock::Now;
 use crate::policy::{Mode, Policy};
-use value::Record;
+use record::Record;
 
 pub use write::ConsentChoice;
 
@@ -237,6 +238,18 @@ impl Consent {
     }
 }
 
+/// A timestamp in Unix seconds. A banner script that writes `Date.now()`
+/// writes milliseconds: anything past the year 5000 in seconds is read as
+/// milliseconds, so such a consent is not dated 50,000 years ahead (Invalid).
+fn unix_seconds(timestamp: i64) -> i64 {
+    const MILLISECONDS_FROM: i64 = 100_000_000_000;
+    if timestamp >= MILLISECONDS_FROM {
+        timestamp / 1000
+    } else {
+        timestamp
+    }
+}
+
 /// Consent as the request's consent cookies, or a response's, state it.
 #[derive(Clone, Copy)]
 pub(crate) struct Reading {
@@ -253,7 +266,7 @@ impl Reading {
 
     /// Adds one consent cookie value: grants intersect, the worst state wins.
     pub(crate) fn add(&mut self, policy: &Policy, raw: &[u8], now: &Now) {
-        self.add_record(policy, value::parse(raw, &policy.inner.categories), now);
+        self.add_record(policy, record::parse(raw, &policy.inner.categories), now);
     }
 
     /// Adds what one consent cookie records (`None`: it is invalid).
@@ -270,7 +283,7 @@ impl Reading {
                     .settings
                     .consent_max_age_days
                     .map(|d| i64::from(d) * 86_400);
-                let state = match record.timestamp {
+                let state = match record.timestamp.map(unix_seconds) {
                     Some(t) if t > now.get().saturating_add(86_400) => ConsentState::Invalid,
                     _ if record.revision < inner.settings.revision => ConsentState::Outdated,
                     Some(t) if max_age.is_some_and(|age| now.get().saturating_sub(t) > age) => {
@@ -374,7 +387,7 @@ impl Policy {
                     {
                         let after_value = after.trim_ascii_start();
                         let len = value.len() - after.len();
-                        if len <= value::MAX_VALUE_LEN
+                        if len <= record::MAX_VALUE_LEN
                             && matches!(after_value.first(), None | Some(b';'))
                         {
                             reading.add_record(self, Some(record), now);

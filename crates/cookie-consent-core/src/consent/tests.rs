@@ -125,6 +125,26 @@ fn a_timestamp_over_a_day_ahead_is_invalid() {
 }
 
 #[test]
+fn a_timestamp_in_milliseconds_is_read_as_date_now_meant_it() {
+    let p = policy("consent_max_age_days = 30");
+    let at = |t: i64| {
+        cookie(&format!(
+            r#"{{"categories":{{"analytics":true}},"timestamp":{t}}}"#
+        ))
+    };
+    // `Date.now()` in a banner script: milliseconds.
+    assert_eq!(read(&p, &[&at(NOW * 1000)]).state(), ConsentState::Valid);
+    assert_eq!(
+        read(&p, &[&at((NOW - 31 * DAY) * 1000)]).state(),
+        ConsentState::Expired
+    );
+    assert_eq!(
+        read(&p, &[&at((NOW + 2 * DAY) * 1000)]).state(),
+        ConsentState::Invalid
+    );
+}
+
+#[test]
 fn opt_out_rows_of_the_state_table() {
     let p = policy("mode = \"opt-out\"\nrevision = 2\nconsent_max_age_days = 30");
     let all = ["essential", "functional", "analytics", "marketing"];

@@ -1,8 +1,7 @@
-//! Parsing one consent cookie value (§3 of the design) into a [`Record`].
-//!
-//! Values in the common form are read in place by `common_form.rs`; any other
-//! is percent-decoded and read by serde_json with a `DeserializeSeed` that maps
-//! category ids straight to bits of the policy's [`CategorySet`].
+//! The general reader of one consent cookie value (§3 of the design): any
+//! value the common-form reader does not take is percent-decoded and read by
+//! serde_json with a `DeserializeSeed` that maps category ids straight to bits
+//! of the policy's [`CategorySet`].
 
 use std::borrow::Cow;
 use std::fmt;
@@ -10,34 +9,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
+use super::record::Record;
 use crate::category::{Category, CategorySet};
-
-/// Values longer than this are invalid: no browser keeps a larger cookie.
-pub(crate) const MAX_VALUE_LEN: usize = 4096;
-
-/// What one consent cookie records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Record {
-    /// Categories set to `true`.
-    pub(crate) granted: CategorySet,
-    /// Categories set to `false` (any `false` wins over a `true` for the same id).
-    pub(crate) refused: CategorySet,
-    pub(crate) revision: u64,
-    /// Unix seconds.
-    pub(crate) timestamp: Option<i64>,
-}
-
-/// Parses a raw cookie value; `None` means Invalid.
-pub(crate) fn parse(raw: &[u8], categories: &[Category]) -> Option<Record> {
-    if raw.len() > MAX_VALUE_LEN {
-        return None;
-    }
-    let raw = match raw {
-        [b'"', inner @ .., b'"'] => inner,
-        _ => raw,
-    };
-    super::common_form::read(raw, categories).or_else(|| parse_json(raw, categories))
-}
 
 /// The general reader: percent-decode (unless the value is raw JSON), then serde_json.
 pub(super) fn parse_json(raw: &[u8], categories: &[Category]) -> Option<Record> {
