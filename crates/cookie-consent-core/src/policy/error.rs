@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 /// One problem in a policy: where it is and what is wrong.
 ///
 /// Displayed as `FILE:LINE: field `FIELD`: MESSAGE`, the parts that are known.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` shows the same text, so that `fn main() -> Result<(), Box<dyn Error>>`
+/// and `?` print it readably.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PolicyError {
     /// The policy file, when the policy was loaded from a path.
@@ -55,4 +57,25 @@ impl fmt::Display for PolicyError {
     }
 }
 
+impl fmt::Debug for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl std::error::Error for PolicyError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_reads_like_display_for_question_mark_in_main() {
+        let err = PolicyError::new("cookies[0].category", "unknown category `x`")
+            .at_line(Some(4))
+            .in_file(Path::new("policy.toml"));
+        let expected = "policy.toml:4: field `cookies[0].category`: unknown category `x`";
+        assert_eq!(format!("{err}"), expected);
+        assert_eq!(format!("{err:?}"), expected);
+    }
+}

@@ -6,11 +6,11 @@
 //! tables once, then shared by reference count: cloning a `Policy` is cheap.
 
 mod builder;
+mod compile;
 mod error;
 pub(crate) mod file;
 mod names;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -20,7 +20,6 @@ use crate::syntax::is_cookie_name;
 
 pub use builder::PolicyBuilder;
 pub use error::PolicyError;
-use file::{Located, Source};
 use names::NameIndex;
 
 use crate::category::{Category, CategorySet};
@@ -387,183 +386,6 @@ impl Policy {
 
     pub(crate) fn same_as(&self, other: &Policy) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
-    }
-
-    pub(crate) fn compile(
-        settings: Settings,
-        categories: Vec<Located<Category>>,
-        cookies: Vec<Located<CookieRule>>,
-        source: Option<&Source<'_>>,
-    ) -> Result<Policy, PolicyError> {
-        let line = |span: &Option<std::ops::Range<usize>>, key: &str| {
-            source.and_then(|s| s.line_of_key(span.as_ref(), key))
-        };
-        let top_line = |key: &str| source.and_then(|s| s.line_of_top_key(key));
-
-        // Categories: valid ids, no duplicates, `essential` first (added when absent).
-        let mut compiled_categories: Vec<Category> = Vec::with_capacity(categories.len() + 1);
-        let mut category_lines: Vec<Option<usize>> = Vec::new();
-        if categories.first().map(|c| c.value.id.as_str()) != Some(ESSENTIAL) {
-            compiled_categories.push(Category::new(ESSENTIAL).title("Essential cookies"));
-            category_lines.push(None);
-        }
-        for (i, Located { value, span }) in categories.into_iter().enumerate() {
-            let field = format!("categories[{i}].id");
-            let at = line(&span, "id");
-            if !is_category_id(&value.id) {
-                return Err(PolicyError::new(
-                    field,
-                    format!(
-                        "category id `{}` must be non-empty ASCII letters, digits, `-` or `_`",
-                        value.id
-                    ),
-                )
-                .at_line(at));
-            }
-            if let Some(first) = compiled_categories.iter().position(|c| c.id == value.id) {
-                let message = match category_lines[first] {
-                    _ if value.id == ESSENTIAL => {
-                        "`essential` must be the first category".to_owned()
-                    }
-                    Some(first_line) => format!(
-                        "duplicate category id `{}` (first declared at line {first_line})",
-                        value.id
-                    ),
-                    None => format!("duplicate category id `{}`", value.id),
-                };
-                return Err(PolicyError::new(field, message).at_line(at));
-            }
-            if compiled_categories.len() == 64 {
-                return Err(PolicyError::new(
-                    field,
-                    "a policy may have at most 63 categories besides `essential`",
-                )
-                .at_line(at));
-            }
-            let mut category = value;
-            if category.title.is_empty() {
-                category.title.clone_from(&category.id);
-            }
-            compiled_categories.push(category);
-            category_lines.push(at);
-        }
-        let index_of = |id: &str| compiled_categories.iter().position(|c| c.id == id);
-
-        let unknown = match &settings.unknown_cookies {
-            UnknownCookies::Strip => UnknownRule::Strip,
-            UnknownCookies::Keep => UnknownRule::Keep,
-            UnknownCookies::Category(id) => match index_of(id) {
-                Some(i) => UnknownRule::Category(i),
-                None => {
-                    return Err(PolicyError::new(
-                        "unknown_cookies",
-                        format!(
-                            "must be \"strip\", \"keep\" or a category id; `{id}` is none of them (categories: {})",
-                            category_list(&compiled_categories)
-                        ),
-                    )
-                    .at_line(top_line("unknown_cookies")))
-                }
-            },
-        };
-
-        validate_consent_cookie(&settings.consent_cookie).map_err(|(key, message)| {
-            let at = source.and_then(|s| s.line_of_key(s.consent_cookie.as_ref(), key));
-            PolicyError::new(format!("consent_cookie.{key}"), message).at_line(at)
-        })?;
-
-        // Cookies: valid patterns in known categories, no pattern twice.
-        let mut rules = Vec::with_capacity(cookies.len());
-        let mut rule_category = Vec::with_capacity(cookies.len());
-        let mut rule_lines: Vec<Option<usize>> = Vec::with_capacity(cookies.len());
-        let mut exact: HashMap<Box<str>, usize> = HashMap::new();
-        let mut prefixes: Vec<(Box<str>, usize)> = Vec::new();
-        for (i, Located { value: rule, span }) in cookies.into_iter().enumerate() {
-            let error = |key: &str, message: String| {
-                PolicyError::new(format!("cookies[{i}].{key}"), message).at_line(line(&span, key))
-            };
-            if let Err(message) = check_pattern(&rule.name) {
-                return Err(error("name", message));
-            }
-            let Some(category) = index_of(&rule.category) else {
-                return Err(error(
-                    "category",
-                    format!(
-                        "unknown category `{}` (categories: {})",
-                        rule.category,
-                        category_list(&compiled_categories)
-                    ),
-                ));
-            };
-            if let Some(path) = &rule.path {
-                if !path.starts_with('/') || !path.bytes().all(is_attribute_byte) {
-                    return Err(error(
-                        "path",
-                        format!(
-                            "`{path}` must start with `/` and hold no `;` or control characters"
-                        ),
-                    ));
-                }
-            }
-            if let Some(domain) = &rule.domain {
-                if domain.is_empty()
-                    || !domain.bytes().all(is_attribute_byte)
-                    || domain.contains(' ')
-                {
-                    return Err(error(
-                        "domain",
-                        format!("`{domain}` is not a valid cookie domain"),
-                    ));
-                }
-            }
-            let index = rules.len();
-            let duplicate = match rule.prefix() {
-                Some(prefix) => {
-                    let found = prefixes
-                        .iter()
-                        .find(|(p, _)| &**p == prefix)
-                        .map(|&(_, i)| i);
-                    if found.is_none() {
-                        prefixes.push((prefix.into(), index));
-                    }
-                    found
-                }
-                None => exact.insert(rule.name.as_str().into(), index),
-            };
-            if let Some(first) = duplicate {
-                let first_line = rule_lines[first]
-                    .map(|l| format!(" (first declared at line {l})"))
-                    .unwrap_or_default();
-                return Err(error(
-                    "name",
-                    format!("cookie `{}` is declared twice{first_line}", rule.name),
-                ));
-            }
-            rule_lines.push(line(&span, "name"));
-            rules.push(rule);
-            rule_category.push(category);
-        }
-
-        let all = CategorySet::first(compiled_categories.len());
-        let gpc = compiled_categories
-            .iter()
-            .enumerate()
-            .filter(|(i, c)| c.honor_gpc && *i != 0)
-            .fold(CategorySet::EMPTY, |set, (i, _)| {
-                set.with(CategorySet::single(i))
-            });
-        Ok(Policy {
-            inner: Arc::new(Compiled {
-                settings,
-                categories: compiled_categories,
-                rules,
-                rule_category,
-                names: NameIndex::new(exact.into_iter().collect(), prefixes),
-                unknown,
-                all,
-                gpc,
-            }),
-        })
     }
 }
 
