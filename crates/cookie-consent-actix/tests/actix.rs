@@ -859,3 +859,30 @@ async fn an_inner_middlewares_err_passes_unjudged_as_documented() {
         "not judged: the documented limit"
     );
 }
+
+#[actix_web::test]
+async fn report_only_can_be_switched_on_the_middleware_and_callbacks_compose() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let (first, second) = (events.clone(), events.clone());
+    // The policy file enforces; the middleware only reports.
+    let middleware = ConsentMiddleware::new(minopa())
+        .report_only()
+        .on_event(move |event| {
+            if let Event::Stripped { name, enforced, .. } = event {
+                first
+                    .lock()
+                    .unwrap()
+                    .push(format!("first {name} {enforced}"));
+            }
+        })
+        .on_event(move |event| {
+            if let Event::Stripped { name, .. } = event {
+                second.lock().unwrap().push(format!("second {name}"));
+            }
+        });
+    let app = app!(middleware);
+    let response = test::call_service(&app, get("/set?name=_ga", &[]).to_request()).await;
+    assert_eq!(names(&set_cookies(&response)), ["_ga"]);
+    assert!(vary(&response).is_empty());
+    assert_eq!(*events.lock().unwrap(), ["first _ga false", "second _ga"]);
+}

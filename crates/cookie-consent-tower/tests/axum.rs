@@ -568,3 +568,23 @@ async fn another_sites_consent_write_is_refused() {
         StatusCode::METHOD_NOT_ALLOWED
     );
 }
+
+#[tokio::test]
+async fn an_optional_consent_is_none_without_the_layer() {
+    let maybe = |consent: Option<Consent>| async move {
+        consent.map_or("no layer".to_owned(), |c| c.state().as_str().to_owned())
+    };
+    let bare = serve(Router::new().route("/", get(maybe))).await;
+    let answer = get_(bare, "/", &[]).await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (StatusCode::OK, "no layer")
+    );
+    let layered = serve(
+        Router::new()
+            .route("/", get(maybe))
+            .layer(ConsentLayer::new(minopa())),
+    )
+    .await;
+    assert_eq!(get_(layered, "/", &[ANALYTICS]).await.body, "valid");
+}

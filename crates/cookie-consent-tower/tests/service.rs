@@ -284,6 +284,45 @@ async fn report_only_changes_nothing_and_reports() {
 }
 
 #[tokio::test]
+async fn report_only_can_be_switched_on_the_layer() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    // The policy file enforces; the layer only reports.
+    let layer = ConsentLayer::new(minopa(""))
+        .report_only()
+        .on_event(move |event| seen.lock().unwrap().push(format!("{event:?}")));
+    let response = run_with(layer, request(&["_clck=1"]), &["_ga=1"], &[]).await;
+    assert_eq!(set_cookies(&response), ["_ga=1"]);
+    assert!(vary(&response).is_empty());
+    assert_eq!(
+        *events.lock().unwrap(),
+        [
+            r#"Stripped { name: "_ga", category: Some("analytics"), reason: Missing, enforced: false }"#,
+            r#"Purged { name: "_clck", category: "analytics", enforced: false }"#,
+        ]
+    );
+}
+
+#[tokio::test]
+async fn callbacks_given_twice_are_both_called() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let (first, second) = (events.clone(), events.clone());
+    let layer = ConsentLayer::new(minopa(""))
+        .on_event(move |event| {
+            if let Event::Stripped { name, .. } = event {
+                first.lock().unwrap().push(format!("first {name}"));
+            }
+        })
+        .on_event(move |event| {
+            if let Event::Stripped { name, .. } = event {
+                second.lock().unwrap().push(format!("second {name}"));
+            }
+        });
+    run_with(layer, request(&[]), &["_ga=1"], &[]).await;
+    assert_eq!(*events.lock().unwrap(), ["first _ga", "second _ga"]);
+}
+
+#[tokio::test]
 async fn the_callback_sees_every_decision() {
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = events.clone();
