@@ -13,7 +13,7 @@ use crate::event::Event;
 use crate::policy::{Enforcement, Policy};
 
 pub use crate::event::Observer;
-pub use crate::review::Review;
+pub use crate::review::{ResponseHeaders, Review, Reviewed};
 
 type Callback = dyn Fn(&Event<'_>) + Send + Sync;
 
@@ -106,70 +106,6 @@ impl Reviewer {
         self.policy
             .review_response_as(consent, headers, observer, self.enforcement)
     }
-}
-
-/// The mark a consent layer leaves on a response it reviewed (nested layers,
-/// §6): the `Set-Cookie` values the response carried when it left that layer.
-///
-/// An outer layer judges, with its own policy, only the values that are not
-/// among these: those a middleware between the two layers appended
-/// (tower-cookies, tower-sessions, actix-session). So every `Set-Cookie` that
-/// reaches the client was judged by some consent layer, and the innermost
-/// one, closest to the route, rules on its own.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Reviewed {
-    judged: Vec<Box<[u8]>>,
-}
-
-impl Reviewed {
-    /// The mark for a response whose `Set-Cookie` values are now `set_cookies`.
-    pub fn of<S>(set_cookies: S) -> Reviewed
-    where
-        S: IntoIterator,
-        S::Item: AsRef<[u8]>,
-    {
-        Reviewed {
-            judged: set_cookies
-                .into_iter()
-                .map(|value| value.as_ref().into())
-                .collect(),
-        }
-    }
-
-    /// For each value of `set_cookies`, whether an inner layer judged it:
-    /// byte for byte one of the marked values, each matched once.
-    pub(crate) fn judged<S>(&self, set_cookies: S) -> Vec<bool>
-    where
-        S: IntoIterator,
-        S::Item: AsRef<[u8]>,
-    {
-        let mut unmatched: Vec<&[u8]> = self.judged.iter().map(|v| &v[..]).collect();
-        set_cookies
-            .into_iter()
-            .map(|value| {
-                let found = unmatched.iter().position(|j| *j == value.as_ref());
-                found.map(|at| unmatched.swap_remove(at)).is_some()
-            })
-            .collect()
-    }
-}
-
-/// The headers a response review reads, by name: the request's `Cookie`
-/// values, the response's `Set-Cookie` and `Vary` values, and the mark of an
-/// inner layer that reviewed the response already.
-///
-/// `set_cookies` is read several times, so it must be `Copy`: a slice, an
-/// array of `&str`, or a borrowed header view (`&http::header::GetAll`).
-#[derive(Clone, Copy, Debug)]
-pub struct ResponseHeaders<'m, C, S, V> {
-    /// The request's `Cookie` header values, for the purge.
-    pub request_cookies: C,
-    /// The response's `Set-Cookie` values, in order.
-    pub set_cookies: S,
-    /// The response's `Vary` values, so nothing is named twice.
-    pub vary: V,
-    /// The mark an inner consent layer left on the response, if any.
-    pub reviewed: Option<&'m Reviewed>,
 }
 
 impl fmt::Debug for Reviewer {

@@ -1,14 +1,15 @@
 //! Reviewing one response: every `Set-Cookie` decided, the purge, `Vary`.
 
+mod nesting;
 mod purge;
 
-use crate::adapter::ResponseHeaders;
 use crate::clock::Now;
 use crate::consent::{Consent, ConsentState, Reading};
 use crate::decision::Verdict;
 use crate::event::{Event, Observer};
 use crate::policy::{Enforcement, Policy};
 use crate::syntax::{is_named, is_removal, set_cookie_pair_name, set_cookie_value};
+pub use nesting::Reviewed;
 use purge::PurgeContext;
 
 /// What to do to one response's headers, decided by [`Policy::review_response`].
@@ -110,6 +111,24 @@ impl Stripped {
         })
         .chain(self.beyond.iter().copied())
     }
+}
+
+/// The headers a response review reads, by name: the request's `Cookie`
+/// values, the response's `Set-Cookie` and `Vary` values, and the mark of an
+/// inner layer that reviewed the response already.
+///
+/// `set_cookies` is read several times, so it must be `Copy`: a slice, an
+/// array of `&str`, or a borrowed header view (`&http::header::GetAll`).
+#[derive(Clone, Copy, Debug)]
+pub struct ResponseHeaders<'m, C, S, V> {
+    /// The request's `Cookie` header values, for the purge.
+    pub request_cookies: C,
+    /// The response's `Set-Cookie` values, in order.
+    pub set_cookies: S,
+    /// The response's `Vary` values, so nothing is named twice.
+    pub vary: V,
+    /// The mark an inner consent layer left on the response, if any.
+    pub reviewed: Option<&'m Reviewed>,
 }
 
 impl Policy {
