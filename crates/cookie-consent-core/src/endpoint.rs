@@ -42,8 +42,7 @@ impl ConsentPost<'_> {
     /// a browser acts for itself).
     ///
     /// ```
-    /// use cookie_consent_core::ConsentPost;
-    ///
+    /// # use cookie_consent_core::ConsentPost;
     /// let post = ConsentPost { host: Some(b"shop.example"), ..ConsentPost::default() };
     /// assert!(post.is_same_origin());
     /// let forged = ConsentPost { origin: Some(b"https://evil.example"), ..post };
@@ -130,8 +129,7 @@ impl Policy {
     /// cookie ([`Policy::write_consent`]), leading back to the page it came from.
     ///
     /// ```
-    /// use cookie_consent_core::{ConsentAnswer, ConsentPost, Policy};
-    ///
+    /// # use cookie_consent_core::{ConsentAnswer, ConsentPost, Policy};
     /// let policy = Policy::from_toml_str("[[categories]]\nid = \"analytics\"")?;
     /// let post = ConsentPost {
     ///     host: Some(b"shop.example"),

@@ -41,8 +41,7 @@ impl ConsentChoice {
     /// field per granted category. `None` when the form says none of these.
     ///
     /// ```
-    /// use cookie_consent_core::ConsentChoice;
-    ///
+    /// # use cookie_consent_core::ConsentChoice;
     /// let form = [("action", "save"), ("category", "analytics")];
     /// assert_eq!(ConsentChoice::from_form(form), Some(ConsentChoice::Only(vec!["analytics".into()])));
     /// ```
@@ -76,8 +75,7 @@ impl Policy {
     /// attributes, the current revision and timestamp.
     ///
     /// ```
-    /// use cookie_consent_core::{ConsentChoice, ConsentState, Policy, Signals};
-    ///
+    /// # use cookie_consent_core::{ConsentChoice, ConsentState, Policy, Signals};
     /// let policy = Policy::from_toml_str("[[categories]]\nid = \"analytics\"")?;
     /// let set_cookie = policy.write_consent(&ConsentChoice::AcceptAll);
     /// assert!(set_cookie.starts_with("cookie-preferences=%7B%22categories%22"));

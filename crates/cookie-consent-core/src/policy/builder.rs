@@ -12,8 +12,7 @@ use crate::category::Category;
 /// obeys every rule a loaded one does.
 ///
 /// ```
-/// use cookie_consent_core::{Category, CookieRule, Policy};
-///
+/// # use cookie_consent_core::{Category, CookieRule, Policy};
 /// let site = Policy::builder()
 ///     .name("Example")
 ///     .category(Category::new("analytics").title("Analytics cookies"))

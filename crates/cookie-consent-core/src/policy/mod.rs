@@ -243,8 +243,7 @@ pub(crate) enum UnknownRule {
 /// A validated, compiled cookie policy. Cheap to clone.
 ///
 /// ```
-/// use cookie_consent_core::{Policy, Signals};
-///
+/// # use cookie_consent_core::{Policy, Signals};
 /// let policy = Policy::from_toml_str(r#"
 ///     name = "Example"
 ///     [[categories]]
