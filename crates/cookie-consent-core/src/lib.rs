@@ -50,6 +50,7 @@ pub mod fuzzing;
 mod policy;
 mod render;
 mod review;
+mod source;
 mod syntax;
 
 pub use category::{Category, CategorySet};
@@ -65,3 +66,4 @@ pub use policy::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyBuilder, PolicyError,
     SameSite, UnknownCookies, ESSENTIAL,
 };
+pub use source::{ConsentFormat, ConsentSource, FormatReading};

@@ -15,6 +15,9 @@ use std::sync::Arc;
 use crate::category::CategorySet;
 use crate::clock::Now;
 use crate::policy::{Mode, Policy};
+use crate::source::reading::SourceRead;
+use crate::source::{CompiledSource, Format};
+use crate::syntax::cookie_pairs;
 use record::Record;
 
 pub use write::ConsentChoice;
@@ -113,6 +116,8 @@ pub struct Consent {
     /// The categories of the declared cookies the request carries: when the
     /// consent in force grants them all, there is nothing to purge.
     present: CategorySet,
+    /// The source that decided; `None` while the state is Missing.
+    pub(crate) source: Option<Decider>,
     /// Set when the application asks what this consent grants: its response
     /// then depends on consent and must `Vary` (§6). Shared by every clone.
     read: Option<Arc<AtomicBool>>,
@@ -170,6 +175,17 @@ impl Consent {
     pub fn signals(&self) -> Signals {
         self.note_read();
         self.signals
+    }
+
+    /// The consent source that decided (§9): its format's id, such as
+    /// `cookie-consent`, `cookiebot` or `onetrust`; `None` while the state is
+    /// [`ConsentState::Missing`].
+    pub fn source(&self) -> Option<&str> {
+        self.note_read();
+        match self.source? {
+            Decider::OwnCookie => Some("cookie-consent"),
+            Decider::Source(index) => Some(self.policy.inner.sources[index].format.id()),
+        }
     }
 
     /// Makes this consent, and every clone of it made from now on, note when
@@ -250,6 +266,19 @@ fn unix_seconds(timestamp: i64) -> i64 {
     }
 }
 
+/// What one consent cookie, of any source, says: before the state table.
+#[derive(Clone, Copy)]
+struct Observed {
+    granted: CategorySet,
+    refused: CategorySet,
+    /// The consent was given to an older revision, or the banner asks again.
+    outdated: bool,
+    timestamp: Option<i64>,
+    /// Whether an undated consent counts as Expired when a maximum age is set
+    /// (our own cookie: yes; a format that records no time: never).
+    undated_expires: bool,
+}
+
 /// Consent as the request's consent cookies, or a response's, state it.
 #[derive(Clone, Copy)]
 pub(crate) struct Reading {
@@ -271,25 +300,70 @@ impl Reading {
 
     /// Adds what one consent cookie records (`None`: it is invalid).
     fn add_record(&mut self, policy: &Policy, record: Option<Record>, now: &Now) {
+        let observed = record.map(|record| Observed {
+            granted: record.granted,
+            refused: record.refused,
+            outdated: record.revision < policy.inner.settings.revision,
+            timestamp: record.timestamp,
+            undated_expires: true,
+        });
+        self.add_observed(policy, observed, now);
+    }
+
+    /// Adds what one cookie of a consent source (§9) says.
+    pub(crate) fn add_source(
+        &mut self,
+        policy: &Policy,
+        source: &CompiledSource,
+        read: SourceRead,
+        now: &Now,
+    ) {
+        let decision = match read {
+            SourceRead::Missing => return,
+            SourceRead::Invalid => return self.add_observed(policy, None, now),
+            SourceRead::Decided(decision) => decision,
+        };
+        let granted = source
+            .required
+            .iter()
+            .enumerate()
+            .filter(|&(_, &required)| required != 0 && decision.granted & required == required)
+            .fold(CategorySet::ESSENTIAL, |set, (i, _)| {
+                set.with(CategorySet::single(i))
+            });
+        let observed = Observed {
+            granted,
+            refused: policy.inner.all.without(granted),
+            outdated: decision.outdated,
+            timestamp: decision.timestamp,
+            // A format that records no time is never Expired (§9).
+            undated_expires: false,
+        };
+        self.add_observed(policy, Some(observed), now);
+    }
+
+    /// Adds one observation (`None`: an unreadable cookie): grants intersect,
+    /// the worst state wins.
+    fn add_observed(&mut self, policy: &Policy, observed: Option<Observed>, now: &Now) {
         let inner = &policy.inner;
-        let (state, recorded) = match record {
+        let (state, recorded) = match observed {
             None => (ConsentState::Invalid, CategorySet::EMPTY),
-            Some(record) => {
+            Some(observed) => {
                 let recorded = match inner.settings.mode {
-                    Mode::OptIn => record.granted,
-                    Mode::OptOut => inner.all.without(record.refused),
+                    Mode::OptIn => observed.granted,
+                    Mode::OptOut => inner.all.without(observed.refused),
                 };
                 let max_age = inner
                     .settings
                     .consent_max_age_days
                     .map(|d| i64::from(d) * 86_400);
-                let state = match record.timestamp.map(unix_seconds) {
+                let state = match observed.timestamp.map(unix_seconds) {
                     Some(t) if t > now.get().saturating_add(86_400) => ConsentState::Invalid,
-                    _ if record.revision < inner.settings.revision => ConsentState::Outdated,
+                    _ if observed.outdated => ConsentState::Outdated,
                     Some(t) if max_age.is_some_and(|age| now.get().saturating_sub(t) > age) => {
                         ConsentState::Expired
                     }
-                    None if max_age.is_some() => ConsentState::Expired,
+                    None if max_age.is_some() && observed.undated_expires => ConsentState::Expired,
                     _ => ConsentState::Valid,
                 };
                 (state, recorded)
@@ -303,6 +377,11 @@ impl Reading {
                 self.state = state;
             }
         }
+    }
+
+    /// Whether no cookie of the source said anything.
+    pub(crate) fn is_missing(&self) -> bool {
+        self.state == ConsentState::Missing
     }
 
     /// Applies the state table of §3 and the signals.
@@ -337,6 +416,7 @@ impl Reading {
             signals,
             capped,
             present: CategorySet::EMPTY,
+            source: None,
             read: None,
         }
     }
@@ -371,6 +451,9 @@ impl Policy {
         I::Item: AsRef<[u8]>,
     {
         let inner = &self.inner;
+        if !inner.sources.is_empty() {
+            return self.read_sources(cookie_headers, signals, now);
+        }
         let consent_name = inner.consent_name().as_bytes();
         let mut reading = Reading::MISSING;
         let mut present = CategorySet::EMPTY;
@@ -414,8 +497,65 @@ impl Policy {
         }
         let mut consent = reading.into_consent(self, signals);
         consent.present = present;
+        if !reading.is_missing() {
+            consent.source = Some(Decider::OwnCookie);
+        }
         consent
     }
+
+    /// The consent sources of §9, tried in order: the first whose cookies say
+    /// anything decides.
+    fn read_sources<I>(&self, cookie_headers: I, signals: Signals, now: &Now) -> Consent
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        let inner = &self.inner;
+        let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
+        let headers = || headers.iter().map(AsRef::as_ref);
+        let mut decided = None;
+        for (index, source) in inner.sources.iter().enumerate() {
+            let mut reading = Reading::MISSING;
+            match source.format {
+                Format::CookieConsent => {
+                    let name = source.cookie.as_bytes();
+                    for (_, value) in headers().flat_map(cookie_pairs).filter(|(n, _)| *n == name) {
+                        reading.add(self, value, now);
+                    }
+                }
+                _ => source.read_each(headers(), inner.settings.revision, |read| {
+                    reading.add_source(self, source, read, now)
+                }),
+            }
+            if !reading.is_missing() {
+                decided = Some((index, reading));
+                break;
+            }
+        }
+        let present = headers()
+            .flat_map(cookie_pairs)
+            .filter_map(|(name, _)| inner.names.lookup(name))
+            .fold(CategorySet::EMPTY, |set, rule| {
+                set.with(CategorySet::single(inner.rule_category[rule]))
+            });
+        let (source, reading) = match decided {
+            Some((index, reading)) => (Some(Decider::Source(index)), reading),
+            None => (None, Reading::MISSING),
+        };
+        let mut consent = reading.into_consent(self, signals);
+        consent.present = present;
+        consent.source = source;
+        consent
+    }
+}
+
+/// Which source decided a consent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Decider {
+    /// The policy's own consent cookie, the one source of a policy without `[[consent_sources]]`.
+    OwnCookie,
+    /// The policy's consent source at this index.
+    Source(usize),
 }
 
 /// Where the value starts when `text` (trimmed at the start) is a pair named

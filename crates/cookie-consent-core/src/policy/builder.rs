@@ -5,6 +5,7 @@ use super::{
     UnknownCookies,
 };
 use crate::category::Category;
+use crate::source::ConsentSource;
 
 /// Builds a [`Policy`] in code; [`Policy::to_builder`] starts from an existing one.
 ///
@@ -92,6 +93,14 @@ impl PolicyBuilder {
     /// Sets the consent cookie's name and attributes.
     pub fn consent_cookie(mut self, config: ConsentCookieConfig) -> Self {
         self.settings.consent_cookie = config;
+        self
+    }
+
+    /// Adds a consent source (§9), tried after those added before: where the
+    /// site's banner stores the visitor's choice. Without any, the policy's
+    /// own consent cookie is the one source.
+    pub fn consent_source(mut self, source: ConsentSource) -> Self {
+        self.settings.consent_sources.push(source);
         self
     }
 

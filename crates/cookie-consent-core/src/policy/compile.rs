@@ -12,6 +12,8 @@ use super::{
     Compiled, CookieRule, Policy, PolicyError, Settings, UnknownCookies, UnknownRule, ESSENTIAL,
 };
 use crate::category::{Category, CategorySet};
+use crate::source::{CompiledSource, ConsentSource, Format};
+use crate::syntax::is_cookie_name;
 
 /// The line of a key within an entry of the source text, when there is text.
 type LineOf<'a> = dyn Fn(&Option<Range<usize>>, &str) -> Option<usize> + 'a;
@@ -47,6 +49,18 @@ impl Policy {
             exact,
             prefixes,
         } = compile_rules(cookies, &categories, &line)?;
+        let text = source;
+        let sources = settings
+            .consent_sources
+            .iter()
+            .enumerate()
+            .map(|(i, consent_source)| {
+                let span = text.and_then(|t| t.consent_sources.get(i).cloned().flatten());
+                let line = |key: &str| text.and_then(|t| t.line_of_entry_key(span.as_ref(), key));
+                let cookie_name = &settings.consent_cookie.name;
+                compile_source(consent_source, i, &categories, cookie_name, &line)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
 
         let all = CategorySet::first(categories.len());
         let gpc = categories
@@ -66,6 +80,7 @@ impl Policy {
                 unknown,
                 all,
                 gpc,
+                sources,
             }),
         })
     }
@@ -214,4 +229,107 @@ fn compile_rules(
         compiled.rule_category.push(category);
     }
     Ok(compiled)
+}
+
+/// One `[[consent_sources]]` entry: a known format, a valid cookie name, grants
+/// that name known categories, and a grant for every optional category (a
+/// category no source id grants would silently never be granted).
+fn compile_source(
+    source: &ConsentSource,
+    i: usize,
+    categories: &[Category],
+    consent_cookie: &str,
+    line: &dyn Fn(&str) -> Option<usize>,
+) -> Result<CompiledSource, PolicyError> {
+    let field = |key: &str| format!("consent_sources[{i}].{key}");
+    let error = |key: &str, line_key: &str, message: String| {
+        PolicyError::new(field(key), message).at_line(line(line_key))
+    };
+    let format = &source.format;
+    let cookie: Box<str> = source
+        .cookie
+        .as_deref()
+        .unwrap_or_else(|| format.default_cookie(consent_cookie))
+        .into();
+    if !is_cookie_name(cookie.as_bytes()) {
+        return Err(error(
+            "cookie",
+            "cookie",
+            format!("`{cookie}` is not a cookie name"),
+        ));
+    }
+    if format.grants_by_category_id()
+        && matches!(format, Format::CookieConsent)
+        && !source.grants.is_empty()
+    {
+        let message =
+            "the cookie-consent format grants each category by its own id: remove `grants`";
+        return Err(error("grants", "grants", message.to_owned()));
+    }
+    let mut ids: Vec<Box<str>> = Vec::new();
+    let mut id_bit = |id: &str| -> Result<u64, PolicyError> {
+        let at = match ids.iter().position(|known| &**known == id) {
+            Some(at) => at,
+            None => {
+                ids.push(id.into());
+                ids.len() - 1
+            }
+        };
+        if at >= 64 {
+            let message = "a source's grants may name at most 64 different ids".to_owned();
+            return Err(error("grants", "grants", message));
+        }
+        Ok(1 << at)
+    };
+    let mut required = vec![0u64; categories.len()];
+    for (category, granting) in &source.grants {
+        let key = format!("grants.{category}");
+        let Some(index) = categories.iter().position(|c| c.id == *category) else {
+            let message = format!(
+                "unknown category `{category}` (categories: {})",
+                category_list(categories)
+            );
+            return Err(error(&key, category, message));
+        };
+        if index == 0 {
+            let message = "`essential` is always granted: remove it from `grants`".to_owned();
+            return Err(error(&key, category, message));
+        }
+        if granting.is_empty() || granting.iter().any(String::is_empty) {
+            let message = "list the source's ids that grant this category".to_owned();
+            return Err(error(&key, category, message));
+        }
+        for id in granting {
+            required[index] |= id_bit(id)?;
+        }
+    }
+    for (index, category) in categories.iter().enumerate().skip(1) {
+        if required[index] != 0 || matches!(format, Format::CookieConsent) {
+            continue;
+        }
+        let default = if format.grants_by_category_id() {
+            Some(category.id.as_str())
+        } else {
+            format.default_grant(&category.id)
+        };
+        match default {
+            Some(id) => required[index] = id_bit(id)?,
+            None => {
+                let message = format!(
+                    "the {} source cannot grant category `{}`: add `{} = [\"…\"]` under \
+                     [consent_sources.grants], naming the source's ids that grant it",
+                    format.id(),
+                    category.id,
+                    category.id
+                );
+                return Err(error("grants", "format", message));
+            }
+        }
+    }
+    Ok(CompiledSource {
+        format: format.clone(),
+        cookie,
+        ids,
+        required,
+    })
 }

@@ -14,6 +14,7 @@ use super::{
     UnknownCookies,
 };
 use crate::category::Category;
+use crate::source::{ConsentSource, Format};
 
 /// A value and, when it came from text, the bytes it came from.
 #[derive(Debug, Clone)]
@@ -32,11 +33,32 @@ impl<T> Located<T> {
 pub(crate) struct Source<'a> {
     pub(crate) text: &'a str,
     pub(crate) consent_cookie: Option<Range<usize>>,
+    /// The span of each `[[consent_sources]]` entry.
+    pub(crate) consent_sources: Vec<Option<Range<usize>>>,
 }
 
 impl Source<'_> {
     /// The line of `key` inside `span` (a whole entry), else the entry's first line.
     pub(crate) fn line_of_key(&self, span: Option<&Range<usize>>, key: &str) -> Option<usize> {
+        self.line_in(span, key, false)
+    }
+
+    /// [`line_of_key`](Self::line_of_key) for an entry with sub-tables of its
+    /// own (`[consent_sources.grants]`): only the next `[[` header ends it.
+    pub(crate) fn line_of_entry_key(
+        &self,
+        span: Option<&Range<usize>>,
+        key: &str,
+    ) -> Option<usize> {
+        self.line_in(span, key, true)
+    }
+
+    fn line_in(
+        &self,
+        span: Option<&Range<usize>>,
+        key: &str,
+        with_subtables: bool,
+    ) -> Option<usize> {
         let span = span?.clone();
         let entry = self.text.get(span.clone())?;
         // A TOML `[table]` or `[[array]]` span covers its header only: the entry
@@ -50,7 +72,12 @@ impl Source<'_> {
         let mut offset = span.start;
         for (i, line) in region.split_inclusive('\n').enumerate() {
             let line_start = line.trim_start();
-            if is_header && i > 0 && line_start.starts_with('[') {
+            let next_entry = if with_subtables {
+                line_start.starts_with("[[")
+            } else {
+                line_start.starts_with('[')
+            };
+            if is_header && i > 0 && next_entry {
                 break;
             }
             if starts_with_key(line_start, key) {
@@ -96,7 +123,7 @@ pub(crate) fn line_number(text: &str, offset: usize) -> usize {
 /// (`toml::Spanned<T>` for TOML, `&RawValue` for JSON).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawDoc<C, K, S> {
+struct RawDoc<C, K, S, Q> {
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -120,6 +147,8 @@ struct RawDoc<C, K, S> {
     categories: Vec<C>,
     #[serde(default = "Vec::new")]
     cookies: Vec<K>,
+    #[serde(default = "Vec::new")]
+    consent_sources: Vec<Q>,
 }
 
 fn default_true() -> bool {
@@ -130,7 +159,7 @@ fn default_max_purge() -> usize {
     Settings::default().max_purge
 }
 
-impl<C, K, S> RawDoc<C, K, S> {
+impl<C, K, S, Q> RawDoc<C, K, S, Q> {
     /// Splits off the settings, given the consent cookie's parsed table.
     fn settings(&self, consent_cookie: ConsentCookieConfig) -> Settings {
         Settings {
@@ -144,7 +173,53 @@ impl<C, K, S> RawDoc<C, K, S> {
             vary: self.vary,
             max_purge: self.max_purge,
             consent_cookie,
+            consent_sources: Vec::new(),
         }
+    }
+}
+
+/// A `[[consent_sources]]` entry as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    format: String,
+    cookie: Option<String>,
+    #[serde(default)]
+    grants: std::collections::BTreeMap<String, Vec<RawGrantId>>,
+}
+
+/// A source's id: a name, or a number (TCF purposes).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawGrantId {
+    Name(String),
+    Number(u64),
+}
+
+impl RawSource {
+    /// The source, or the error naming its unknown format.
+    fn into_source(self, i: usize, line: Option<usize>) -> Result<ConsentSource, PolicyError> {
+        let Some(mut source) = ConsentSource::named(&self.format) else {
+            let message = format!(
+                "unknown format `{}` (formats: {})",
+                self.format,
+                Format::NAMES.join(", ")
+            );
+            return Err(
+                PolicyError::new(format!("consent_sources[{i}].format"), message).at_line(line),
+            );
+        };
+        if let Some(cookie) = self.cookie {
+            source = source.cookie(cookie);
+        }
+        for (category, ids) in self.grants {
+            let ids = ids.into_iter().map(|id| match id {
+                RawGrantId::Name(name) => name,
+                RawGrantId::Number(number) => number.to_string(),
+            });
+            source = source.grant(category, ids);
+        }
+        Ok(source)
     }
 }
 
@@ -218,6 +293,7 @@ pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
         toml::Spanned<RawCategory>,
         toml::Spanned<CookieRule>,
         toml::Spanned<ConsentCookieConfig>,
+        toml::Spanned<RawSource>,
     >;
     let deserializer = toml::Deserializer::parse(text)
         .map_err(|err| named_by_span(text, &err, PolicyError::new("", err.message())))?;
@@ -231,7 +307,22 @@ pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
     })?;
     let consent_span = doc.consent_cookie.as_ref().map(|c| c.span());
     let consent_cookie = doc.consent_cookie.as_ref().map(|c| c.get_ref().clone());
-    let settings = doc.settings(consent_cookie.unwrap_or_default());
+    let mut settings = doc.settings(consent_cookie.unwrap_or_default());
+    let mut source_spans = Vec::with_capacity(doc.consent_sources.len());
+    let mut text_source = Source {
+        text,
+        consent_cookie: consent_span.clone(),
+        consent_sources: Vec::new(),
+    };
+    for (i, raw) in doc.consent_sources.into_iter().enumerate() {
+        let span = raw.span();
+        let line = text_source.line_of_key(Some(&span), "format");
+        settings
+            .consent_sources
+            .push(raw.into_inner().into_source(i, line)?);
+        source_spans.push(Some(span));
+    }
+    text_source.consent_sources = source_spans;
     let categories = doc
         .categories
         .into_iter()
@@ -248,11 +339,7 @@ pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
             value: c.into_inner(),
         })
         .collect();
-    let source = Source {
-        text,
-        consent_cookie: consent_span,
-    };
-    Policy::compile(settings, categories, cookies, Some(&source))
+    Policy::compile(settings, categories, cookies, Some(&text_source))
 }
 
 /// Adds the line of a TOML error's span and, when the message names no field
@@ -272,7 +359,7 @@ fn named_by_span(text: &str, err: &toml::de::Error, error: PolicyError) -> Polic
 }
 
 pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
-    type Doc<'a> = RawDoc<&'a RawValue, &'a RawValue, &'a RawValue>;
+    type Doc<'a> = RawDoc<&'a RawValue, &'a RawValue, &'a RawValue, &'a RawValue>;
     let json_error = |err: &serde_json::Error| (err.line() > 0).then_some(err.line());
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let doc: Doc<'_> = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
@@ -304,12 +391,26 @@ pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
         .consent_cookie
         .map(|raw| entry(text, raw, "consent_cookie"))
         .transpose()?;
-    let settings = doc.settings(
+    let mut settings = doc.settings(
         consent_cookie
             .as_ref()
             .map(|c| c.value.clone())
             .unwrap_or_default(),
     );
+    let mut source_spans = Vec::with_capacity(doc.consent_sources.len());
+    for (i, raw) in doc.consent_sources.iter().enumerate() {
+        let entry: Located<RawSource> = entry(text, raw, &format!("consent_sources[{i}]"))?;
+        let probe = Source {
+            text,
+            consent_cookie: None,
+            consent_sources: Vec::new(),
+        };
+        let line = probe.line_of_key(entry.span.as_ref(), "format");
+        settings
+            .consent_sources
+            .push(entry.value.into_source(i, line)?);
+        source_spans.push(entry.span);
+    }
     let mut categories = Vec::with_capacity(doc.categories.len());
     for (i, raw) in doc.categories.iter().enumerate() {
         let c: Located<RawCategory> = entry(text, raw, &format!("categories[{i}]"))?;
@@ -327,6 +428,7 @@ pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
     let source = Source {
         text,
         consent_cookie: consent_cookie.and_then(|c| c.span),
+        consent_sources: source_spans,
     };
     Policy::compile(settings, categories, cookies, Some(&source))
 }

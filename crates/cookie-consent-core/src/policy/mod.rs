@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::source::{CompiledSource, ConsentSource};
 use crate::syntax::is_cookie_name;
 
 pub use builder::PolicyBuilder;
@@ -213,6 +214,8 @@ pub(crate) struct Settings {
     pub(crate) vary: bool,
     pub(crate) max_purge: usize,
     pub(crate) consent_cookie: ConsentCookieConfig,
+    /// `[[consent_sources]]` as written: empty reads the policy's own cookie only.
+    pub(crate) consent_sources: Vec<ConsentSource>,
 }
 
 impl Default for Settings {
@@ -228,6 +231,7 @@ impl Default for Settings {
             vary: true,
             max_purge: 32,
             consent_cookie: ConsentCookieConfig::default(),
+            consent_sources: Vec::new(),
         }
     }
 }
@@ -273,6 +277,8 @@ pub(crate) struct Compiled {
     pub(crate) unknown: UnknownRule,
     pub(crate) all: CategorySet,
     pub(crate) gpc: CategorySet,
+    /// The consent sources, compiled; empty: the policy's own cookie only.
+    pub(crate) sources: Vec<CompiledSource>,
 }
 
 impl std::fmt::Debug for Policy {

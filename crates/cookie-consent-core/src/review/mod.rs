@@ -4,7 +4,7 @@ mod nesting;
 mod purge;
 
 use crate::clock::Now;
-use crate::consent::{Consent, ConsentState, Reading};
+use crate::consent::{Consent, ConsentState, Decider, Reading};
 use crate::decision::Verdict;
 use crate::event::{Event, Observer};
 use crate::policy::{Enforcement, Policy};
@@ -358,7 +358,12 @@ impl Policy {
             // The browser applies them in order: the last one wins.
             in_force = Some(reading);
         }
-        in_force.map(|reading| reading.into_consent(self, request.signals_quietly()))
+        in_force.map(|reading| {
+            let said_anything = !reading.is_missing();
+            let mut consent = reading.into_consent(self, request.signals_quietly());
+            consent.source = said_anything.then_some(Decider::OwnCookie);
+            consent
+        })
     }
 }
 

@@ -1,0 +1,139 @@
+//! vanilla-cookieconsent (orestbida/cookieconsent): `cc_cookie`, JSON with a
+//! `categories` array — percent-encoded in v3, raw in v2 (v2 ≤ 2.8: `level`).
+//! The library itself treats a cookie without `consentId`, a timestamp or the
+//! `categories` array as no decision, and one whose `revision` differs from
+//! the site's as stale: so do we (Missing, and Outdated when older).
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use super::reading::{bit_of, iso_seconds, with_decoded, Decision, SourceRead};
+
+/// The fields read; others are ignored.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Cookie<'a> {
+    #[serde(borrow)]
+    categories: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow)]
+    level: Option<Vec<Cow<'a, str>>>,
+    revision: Option<u64>,
+    consent_id: Option<&'a str>,
+    consent_timestamp: Option<&'a str>,
+    last_consent_timestamp: Option<&'a str>,
+    #[serde(rename = "consent_uuid")]
+    consent_uuid: Option<&'a str>,
+    #[serde(rename = "consent_date")]
+    consent_date: Option<&'a str>,
+    #[serde(rename = "last_consent_update")]
+    last_consent_update: Option<&'a str>,
+}
+
+/// Reads one `cc_cookie` value against the policy's `revision`.
+pub(crate) fn read(raw: &[u8], ids: &[Box<str>], revision: u64) -> SourceRead {
+    with_decoded(raw, |json| {
+        match serde_json::from_slice::<Cookie<'_>>(json) {
+            Ok(cookie) => decide(&cookie, ids, revision),
+            Err(_) => SourceRead::Invalid,
+        }
+    })
+    .unwrap_or(SourceRead::Invalid)
+}
+
+fn decide(cookie: &Cookie<'_>, ids: &[Box<str>], revision: u64) -> SourceRead {
+    // v3, v2, and v2 ≤ 2.8 name the same things differently.
+    let categories = cookie.categories.as_ref().or(cookie.level.as_ref());
+    let id = cookie.consent_id.or(cookie.consent_uuid);
+    let chosen_at = cookie
+        .last_consent_timestamp
+        .or(cookie.consent_timestamp)
+        .or(cookie.last_consent_update)
+        .or(cookie.consent_date);
+    let Some(categories) = categories else {
+        return SourceRead::Missing;
+    };
+    // ≤ 2.8 wrote `level` alone; later versions always write an id and a time.
+    if cookie.level.is_none() && (id.is_none() || chosen_at.is_none()) {
+        return SourceRead::Missing;
+    }
+    let timestamp = match chosen_at.map(iso_seconds) {
+        Some(None) => return SourceRead::Invalid,
+        Some(seconds) => seconds,
+        None => None,
+    };
+    let granted = categories
+        .iter()
+        .fold(0, |granted, c| granted | bit_of(ids, c.as_bytes()));
+    SourceRead::Decided(Decision {
+        granted,
+        timestamp,
+        outdated: cookie.revision.unwrap_or(0) < revision,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids() -> Vec<Box<str>> {
+        ["functional", "analytics", "marketing"]
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    const V3: &[u8] = b"%7B%22categories%22%3A%5B%22necessary%22%5D%2C%22revision%22%3A1%2C%22data%22%3Anull%2C%22consentTimestamp%22%3A%222024-11-20T19%3A02%3A36.823Z%22%2C%22consentId%22%3A%2212fd04af-4af6-48a3-8531-b7cf317849d1%22%2C%22services%22%3A%7B%22necessary%22%3A%5B%5D%2C%22analytics%22%3A%5B%5D%2C%22support%22%3A%5B%5D%7D%2C%22lastConsentTimestamp%22%3A%222024-11-20T19%3A02%3A36.823Z%22%2C%22expirationTime%22%3A1747854156824%7D";
+    const V2: &[u8] = br#"{"categories":["necessary"],"revision":0,"data":null,"rfc_cookie":false,"consent_date":"2024-08-27T08:45:11.101Z","consent_uuid":"5b5c6534-444e-4b7f-af4a-22910eb29e48","last_consent_update":"2024-08-27T08:45:11.101Z"}"#;
+
+    #[test]
+    fn the_real_v3_value_is_a_reject_dated_when_chosen() {
+        assert_eq!(
+            read(V3, &ids(), 1),
+            SourceRead::Decided(Decision {
+                granted: 0,
+                timestamp: Some(1_732_129_356),
+                outdated: false
+            })
+        );
+        assert!(matches!(read(V3, &ids(), 2), SourceRead::Decided(d) if d.outdated));
+    }
+
+    #[test]
+    fn the_real_v2_value_reads_alike() {
+        assert_eq!(
+            read(V2, &ids(), 0),
+            SourceRead::Decided(Decision {
+                granted: 0,
+                timestamp: Some(1_724_748_311),
+                outdated: false
+            })
+        );
+    }
+
+    #[test]
+    fn categories_grant_by_name_and_old_level_arrays_count() {
+        let accepted = br#"{"categories":["necessary","analytics","marketing"],"revision":0,"consentId":"x","consentTimestamp":"2025-01-01T00:00:00Z"}"#;
+        assert!(matches!(read(accepted, &ids(), 0), SourceRead::Decided(d) if d.granted == 0b110));
+        let level = br#"{"level":["necessary","functional"]}"#;
+        assert!(matches!(read(level, &ids(), 0), SourceRead::Decided(d) if d.granted == 0b001));
+    }
+
+    #[test]
+    fn no_id_or_time_is_no_decision_and_garbage_is_invalid() {
+        let no_id = br#"{"categories":["analytics"],"consentTimestamp":"2025-01-01T00:00:00Z"}"#;
+        assert_eq!(read(no_id, &ids(), 0), SourceRead::Missing);
+        assert_eq!(read(b"{}", &ids(), 0), SourceRead::Missing);
+        let bad_time = br#"{"categories":[],"consentId":"x","consentTimestamp":"soon"}"#;
+        assert_eq!(read(bad_time, &ids(), 0), SourceRead::Invalid);
+        for bad in [
+            &b""[..],
+            b"%7B",
+            br#"{"categories":"all"}"#,
+            br#"{"categories":[1]}"#,
+            &[0xff],
+        ] {
+            assert_eq!(read(bad, &ids(), 0), SourceRead::Invalid, "{bad:?}");
+        }
+    }
+}
