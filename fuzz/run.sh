@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-30}
-targets=(consent_value cookie_header set_cookie consent_form policy_file)
 
 cargo +nightly fuzz build --release --debug-assertions >/dev/null
+mapfile -t targets < <(cargo +nightly fuzz list)
 failed=0
 for target in "${targets[@]}"; do
   log=$(mktemp)

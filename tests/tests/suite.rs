@@ -26,6 +26,8 @@ enum Site {
     MinopaWith(&'static str),
     /// Minopa plus `_fbp` as a marketing cookie (marketing honours GPC), with these settings.
     MinopaMarketing(&'static str),
+    /// Minopa with these `[[consent_sources]]` (DESIGN §9) after its own tables.
+    MinopaSources(&'static str),
 }
 
 impl Site {
@@ -51,6 +53,8 @@ impl Site {
             Site::Minopa => with(MINOPA, ""),
             Site::Mihari => with(MIHARI, ""),
             Site::MinopaWith(settings) => with(MINOPA, settings),
+            Site::MinopaSources(sources) => Policy::from_toml_str(&format!("{MINOPA}\n{sources}"))
+                .expect("a valid scenario policy"),
             Site::MinopaMarketing(settings) => with(MINOPA, settings)
                 .to_builder()
                 .cookie(CookieRule::new("_fbp", "marketing").provider("Meta"))
@@ -92,6 +96,11 @@ const ANALYTICS_V1: &str = r#"cookie-preferences={"categories":{"analytics":true
 const NOTHING_V1: &str = r#"cookie-preferences={"categories":{},"revision":1}"#;
 const ALL_V1: &str = r#"cookie-preferences={"categories":{"functional":true,"analytics":true,"marketing":true,"performance":true},"revision":1}"#;
 
+/// Real Cookiebot values (CONSENT-FORMATS.md): everything accepted, and everything refused.
+const COOKIEBOT_ALL: &str = "CookieConsent={stamp:%27-1%27%2Cnecessary:true%2Cpreferences:true%2Cstatistics:true%2Cmarketing:true%2Cmethod:%27implied%27%2Cver:1%2Cutc:1709627572438%2Ciab2:%27%27%2Cregion:%27VN%27}";
+const COOKIEBOT_NONE: &str = "CookieConsent={stamp:%27f+7ywpRuvGmFIujhI+oEbPugblwcsBmNcpD/7RUUNZKavIMY97rzhQ==%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:false%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:1%2Cutc:1745620490943%2Cregion:%27pl%27}";
+const COOKIEBOT_SOURCE: &str = "[[consent_sources]]\nformat = \"cookiebot\"";
+
 const fn scenario(
     name: &'static str,
     site: Site,
@@ -115,9 +124,31 @@ fn scenarios() -> Vec<Scenario> {
     let set = |set| Answer::Set { set, delete: &[] };
     vec![
         Scenario {
+            expect_set_cookies: &["set:_ga", "set:theme"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics","marketing"],"gpc":false,"source":"cookiebot"}"#,
+            ..scenario(
+                "a Cookiebot site: its accept-all keeps _ga",
+                Site::MinopaSources(COOKIEBOT_SOURCE),
+                &[COOKIEBOT_ALL],
+                set(&["_ga", "theme"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["purge:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential"],"gpc":false,"source":"cookiebot"}"#,
+            ..scenario(
+                "a Cookiebot site: its reject strips and expires _ga, ignoring our own cookie",
+                Site::MinopaSources(COOKIEBOT_SOURCE),
+                &[COOKIEBOT_NONE, "_ga=GA1.1.1", ALL_V1],
+                set(&["_ga"]),
+            )
+        },
+        Scenario {
             expect_set_cookies: &["set:next-auth.session-token"],
             expect_vary: true,
-            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
             ..scenario(
                 "first visit: only essential cookies pass",
                 Site::Minopa,
@@ -128,7 +159,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["set:_ga", "set:sentry-trace"],
             expect_vary: true,
-            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false}"#,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "analytics granted: analytics cookies pass, prefix rules too",
                 Site::Minopa,
@@ -138,7 +169,7 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             expect_set_cookies: &["del:_ga", "del:theme"],
-            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
             ..scenario(
                 "removals pass without consent",
                 Site::Minopa,
@@ -151,7 +182,7 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             expect_set_cookies: &[],
-            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false}"#,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "undeclared cookies are stripped",
                 Site::Minopa,
@@ -162,7 +193,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["purge:_ga", "purge:_clck", "purge:theme"],
             expect_vary: true,
-            expect_consent: r#"{"state":"valid","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"valid","granted":["essential"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "withdrawn cookies are purged",
                 Site::Minopa,
@@ -177,7 +208,7 @@ fn scenarios() -> Vec<Scenario> {
             gpc: true,
             expect_set_cookies: &["set:_ga"],
             expect_vary: true,
-            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics"],"gpc":true}"#,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics"],"gpc":true,"source":"cookie-consent"}"#,
             ..scenario(
                 "Sec-GPC denies marketing",
                 Site::MinopaMarketing(""),
@@ -189,7 +220,7 @@ fn scenarios() -> Vec<Scenario> {
             dnt: true,
             expect_set_cookies: &["set:_fbp", "set:_ga"],
             expect_vary: true,
-            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics","marketing"],"gpc":false}"#,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics","marketing"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "DNT is ignored unless honoured",
                 Site::MinopaMarketing(""),
@@ -201,7 +232,7 @@ fn scenarios() -> Vec<Scenario> {
             dnt: true,
             expect_set_cookies: &["set:_ga"],
             expect_vary: true,
-            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics"],"gpc":false}"#,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "DNT denies marketing when honoured",
                 Site::MinopaMarketing("honor_dnt = true"),
@@ -212,7 +243,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["purge:_ga"],
             expect_vary: true,
-            expect_consent: r#"{"state":"outdated","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"outdated","granted":["essential"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "a revision bump asks again",
                 Site::MinopaWith("revision = 2"),
@@ -223,7 +254,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &[],
             expect_vary: true,
-            expect_consent: r#"{"state":"expired","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"expired","granted":["essential"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "old consent expires",
                 Site::MinopaWith("consent_max_age_days = 30"),
@@ -236,7 +267,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["set:next-auth.csrf-token"],
             expect_vary: true,
-            expect_consent: r#"{"state":"invalid","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"invalid","granted":["essential"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "garbage consent grants only essential",
                 Site::Minopa,
@@ -247,7 +278,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["set:_ga"],
             expect_vary: true,
-            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false}"#,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "several consent cookies intersect",
                 Site::Minopa,
@@ -260,7 +291,7 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             expect_set_cookies: &["consent"],
-            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
             ..scenario(
                 "accept all sets the consent cookie",
                 Site::Minopa,
@@ -271,7 +302,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["consent", "purge:_ga", "purge:theme"],
             expect_vary: true,
-            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics","marketing"],"gpc":false}"#,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics","marketing"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "reject optional purges at once",
                 Site::Minopa,
@@ -282,7 +313,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["consent", "purge:theme"],
             expect_vary: true,
-            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
             ..scenario(
                 "customize with analytics only",
                 Site::Minopa,
@@ -293,7 +324,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["consent-reset", "purge:_ga"],
             expect_vary: true,
-            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false}"#,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "reset removes the consent and purges",
                 Site::Minopa,
@@ -303,7 +334,7 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             expect_set_cookies: &["set:_ga", "set:theme"],
-            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
             ..scenario(
                 "report-only changes nothing",
                 Site::MinopaWith("enforcement = \"report-only\""),
@@ -314,7 +345,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["set:mystery"],
             expect_vary: true,
-            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
             ..scenario(
                 "unknown cookies kept when the policy says so",
                 Site::MinopaWith("unknown_cookies = \"keep\""),
@@ -325,7 +356,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["set:_ga", "set:theme"],
             expect_vary: true,
-            expect_consent: r#"{"state":"missing","granted":["essential","functional","analytics","marketing"],"gpc":false}"#,
+            expect_consent: r#"{"state":"missing","granted":["essential","functional","analytics","marketing"],"gpc":false,"source":null}"#,
             ..scenario(
                 "opt-out grants everything until refused",
                 Site::MinopaWith("mode = \"opt-out\""),
@@ -336,7 +367,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["set:theme", "purge:_clck"],
             expect_vary: true,
-            expect_consent: r#"{"state":"valid","granted":["essential","functional","marketing"],"gpc":false}"#,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","marketing"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "opt-out refusal strips and purges",
                 Site::MinopaWith("mode = \"opt-out\""),
@@ -350,7 +381,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["set:mihari_session", "set:lb_route"],
             expect_vary: true,
-            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
             ..scenario(
                 "Mihari first visit",
                 Site::Mihari,
@@ -367,7 +398,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["set:mh_prefs", "set:lang"],
             expect_vary: true,
-            expect_consent: r#"{"state":"valid","granted":["essential","functional"],"gpc":false}"#,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "Mihari functional granted",
                 Site::Mihari,
@@ -378,7 +409,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["purge:mh_perf", "purge:tz"],
             expect_vary: true,
-            expect_consent: r#"{"state":"valid","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"valid","granted":["essential"],"gpc":false,"source":"cookie-consent"}"#,
             ..scenario(
                 "Mihari purge",
                 Site::Mihari,
@@ -389,7 +420,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             expect_set_cookies: &["set:__stripe_mid", "set:__stripe_sid"],
             expect_vary: true,
-            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
             ..scenario(
                 "billing pages allow Stripe",
                 Site::Minopa,
@@ -401,7 +432,7 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             expect_set_cookies: &[],
-            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false}"#,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
             ..scenario(
                 "elsewhere Stripe is undeclared",
                 Site::Minopa,

@@ -165,3 +165,41 @@ pub fn policy_file(text: &str, json: bool) {
         }
     }
 }
+
+/// The policy whose one consent source is `format` (Klaro with grants for
+/// every category, since it has no defaults).
+pub fn source_policy(format: &str) -> Policy {
+    let grants = if format == "klaro" {
+        "[consent_sources.grants]\nfunctional = [\"preferences\"]\nanalytics = [\"google-analytics\"]\nmarketing = [\"google-ads\"]\n"
+    } else {
+        ""
+    };
+    let text = format!(
+        "consent_max_age_days = 30\n[[categories]]\nid = \"functional\"\n[[categories]]\nid = \"analytics\"\n\
+         [[categories]]\nid = \"marketing\"\n[[consent_sources]]\nformat = \"{format}\"\n{grants}"
+    );
+    Policy::from_toml_str(&text).expect("the fuzz source policy")
+}
+
+/// One value of a source's cookie: read alone, and twice (a duplicate cookie),
+/// it gives the same state and grants; essential is always granted.
+pub fn source_value(policy: &Policy, value: &[u8]) {
+    let source = &policy.inner.sources[0];
+    // Complianz reads several cookies: the input is a whole header.
+    let header = match source.format {
+        crate::source::Format::Complianz => value.to_vec(),
+        _ => [source.cookie.as_bytes(), b"=", value].concat(),
+    };
+    let twice = [&header[..], b"; ", &header[..]].concat();
+    let once = policy.read_consent_at([header.as_slice()], Signals::default(), NOW);
+    let duplicated = policy.read_consent_at([twice.as_slice()], Signals::default(), NOW);
+    assert!(once.granted_quietly().contains(0));
+    // A value holding `;` splits into other cookies: only whole values compare.
+    if !value.contains(&b';') {
+        assert_eq!(
+            (once.state_quietly(), once.granted_quietly()),
+            (duplicated.state_quietly(), duplicated.granted_quietly()),
+            "a duplicate changed {value:?}"
+        );
+    }
+}

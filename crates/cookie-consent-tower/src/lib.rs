@@ -106,9 +106,10 @@ mod service;
 #[cfg(feature = "axum")]
 pub use cookie_consent_core::MissingConsentLayer;
 pub use cookie_consent_core::{
-    Category, CategorySet, Consent, ConsentAnswer, ConsentChoice, ConsentCookieConfig, ConsentPost,
-    ConsentState, CookieRule, Enforcement, Event, Mode, Policy, PolicyBuilder, PolicyError,
-    SameSite, Signals, StripReason, UnknownCookies, Verdict, CONSENT_FORM_LIMIT, ESSENTIAL,
+    Category, CategorySet, Consent, ConsentAnswer, ConsentChoice, ConsentCookieConfig,
+    ConsentFormat, ConsentPost, ConsentSource, ConsentState, CookieRule, Enforcement, Event,
+    FormatReading, Mode, Policy, PolicyBuilder, PolicyError, SameSite, Signals, StripReason,
+    UnknownCookies, Verdict, CONSENT_FORM_LIMIT, ESSENTIAL,
 };
 pub use endpoint::{ConsentEndpoint, EndpointFuture};
 pub use extension::ConsentExt;

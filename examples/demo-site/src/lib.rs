@@ -90,18 +90,21 @@ pub fn demo_set_cookies<'a>(query: impl IntoIterator<Item = (&'a str, &'a str)>)
         .collect()
 }
 
-/// `/demo/consent`: `{"state":…,"granted":[…],"gpc":…}`.
+/// `/demo/consent`: `{"state":…,"granted":[…],"gpc":…,"source":…}`, the source
+/// `null` while the state is missing.
 pub fn consent_json(consent: &Consent) -> String {
     #[derive(serde::Serialize)]
     struct View<'a> {
         state: &'a str,
         granted: Vec<&'a str>,
         gpc: bool,
+        source: Option<&'a str>,
     }
     let view = View {
         state: consent.state().as_str(),
         granted: consent.granted().collect(),
         gpc: consent.signals().gpc,
+        source: consent.source(),
     };
     serde_json::to_string(&view).unwrap_or_default()
 }
