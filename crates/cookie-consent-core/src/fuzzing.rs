@@ -169,10 +169,10 @@ pub fn policy_file(text: &str, json: bool) {
 /// The policy whose one consent source is `format` (Klaro with grants for
 /// every category, since it has no defaults).
 pub fn source_policy(format: &str) -> Policy {
-    let grants = if format == "klaro" {
-        "[consent_sources.grants]\nfunctional = [\"preferences\"]\nanalytics = [\"google-analytics\"]\nmarketing = [\"google-ads\"]\n"
-    } else {
-        ""
+    let grants = match format {
+        "klaro" => "[consent_sources.grants]\nfunctional = [\"preferences\"]\nanalytics = [\"google-analytics\"]\nmarketing = [\"google-ads\"]\n",
+        "tcf" => "[consent_sources.grants]\nfunctional = [1, 5, 6]\nanalytics = [1, 8, 9]\nmarketing = [1, 3, 4]\n",
+        _ => "",
     };
     let text = format!(
         "consent_max_age_days = 30\n[[categories]]\nid = \"functional\"\n[[categories]]\nid = \"analytics\"\n\

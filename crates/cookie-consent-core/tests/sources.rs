@@ -172,6 +172,43 @@ fn cookieyes_klaro_and_complianz() {
 }
 
 #[test]
+fn tcf_grants_purposes_from_the_publisher_segment_or_the_core() {
+    let p = policy(
+        "[[consent_sources]]\nformat = \"tcf\"\n[consent_sources.grants]\n\
+         functional = [1, 5, 6]\nanalytics = [1, 8, 9]\nmarketing = [1, 3, 4]",
+    );
+    // Publisher purposes [1,3,4,5,6] (iabgpp-es): functional and marketing;
+    // updated 2022-02-01T00:00:00Z.
+    let tc = "euconsent-v2=CPTtLAAPTtLAAAAAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA.IAoAAgABgAAEAQAAEAAA.d4AACEAAAAAA";
+    valid_until_30_days_after(
+        &p,
+        tc,
+        1_643_673_600,
+        &["essential", "functional", "marketing"],
+        "tcf",
+    );
+    let reject = "euconsent-v2=CQEbF4AQEbF4AAHABBENBFFgAAAAAAAAAAAAAAAAAABigAMAAQU1GAAYAAgpqQAAwABBTUAA.YAAAAAAAAAAA";
+    // A real reject, updated 2024-09-04T00:00:00Z.
+    valid_until_30_days_after(&p, reject, 1_725_408_000, &["essential"], "tcf");
+    // TCF 2.0 (policy version 2) is no longer valid: the CMP must ask again.
+    let old = "euconsent-v2=CPTtLAAPTtLAAAAAAAENAACgALwAAEAAAAAAAOgAgABgAAAA";
+    assert_eq!(read(&p, old, 1_643_673_600).0, ConsentState::Outdated);
+    assert_eq!(
+        read(&p, "euconsent-v2=garbage!", 0).0,
+        ConsentState::Invalid
+    );
+    let error = Policy::from_toml_str(
+        "[[categories]]\nid = \"ads\"\n[[consent_sources]]\nformat = \"tcf\"\n[consent_sources.grants]\nads = [\"ads\"]",
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        error,
+        "line 6: field `consent_sources[0].grants.ads`: TCF grants are purpose numbers from 1 to 24, not `ads`"
+    );
+}
+
+#[test]
 fn sources_are_tried_in_order_and_the_first_that_says_anything_decides() {
     let p = policy(
         "[[consent_sources]]\nformat = \"cookie-consent\"\n[[consent_sources]]\nformat = \"cookiebot\"",
@@ -226,7 +263,7 @@ fn source_errors_name_the_line_and_field() {
     };
     assert_eq!(
         error("[[consent_sources]]\nformat = \"cookiebot\"\n[consent_sources.grants]\nads = [\"marketing\"]\n[[consent_sources]]\nformat = \"usercentrics\""),
-        "line 10: field `consent_sources[1].format`: unknown format `usercentrics` (formats: cookie-consent, vanilla-cookieconsent, cookiebot, onetrust, cookieyes, klaro, complianz)"
+        "line 10: field `consent_sources[1].format`: unknown format `usercentrics` (formats: cookie-consent, vanilla-cookieconsent, cookiebot, onetrust, cookieyes, klaro, complianz, tcf)"
     );
     assert_eq!(
         error("[[consent_sources]]\nformat = \"cookiebot\"\n[consent_sources.grants]\nads = [\"marketing\"]\nstats = [\"statistics\"]"),

@@ -300,6 +300,11 @@ fn compile_source(
             return Err(error(&key, category, message));
         }
         for id in granting {
+            let purpose = id.parse::<u8>().ok().filter(|n| (1..=24).contains(n));
+            if matches!(format, Format::Tcf) && purpose.is_none() {
+                let message = format!("TCF grants are purpose numbers from 1 to 24, not `{id}`");
+                return Err(error(&key, category, message));
+            }
             required[index] |= id_bit(id)?;
         }
     }

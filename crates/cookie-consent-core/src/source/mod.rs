@@ -12,6 +12,7 @@ mod cookieyes;
 mod klaro;
 mod onetrust;
 pub(crate) mod reading;
+mod tcf;
 mod vanilla;
 
 use std::fmt;
@@ -111,6 +112,7 @@ pub(crate) enum Format {
     CookieYes,
     Klaro,
     Complianz,
+    Tcf,
     Custom(Arc<dyn ConsentFormat>),
 }
 
@@ -130,7 +132,7 @@ impl Eq for Format {}
 
 impl Format {
     /// The built-in formats, by the names a policy file uses.
-    pub(crate) const NAMES: [&'static str; 7] = [
+    pub(crate) const NAMES: [&'static str; 8] = [
         "cookie-consent",
         "vanilla-cookieconsent",
         "cookiebot",
@@ -138,6 +140,7 @@ impl Format {
         "cookieyes",
         "klaro",
         "complianz",
+        "tcf",
     ];
 
     pub(crate) fn from_name(name: &str) -> Option<Format> {
@@ -149,6 +152,7 @@ impl Format {
             "cookieyes" => Format::CookieYes,
             "klaro" => Format::Klaro,
             "complianz" => Format::Complianz,
+            "tcf" => Format::Tcf,
             _ => return None,
         })
     }
@@ -169,7 +173,8 @@ impl Format {
             Format::OneTrust => 3,
             Format::CookieYes => 4,
             Format::Klaro => 5,
-            Format::Complianz | Format::Custom(_) => 6,
+            Format::Complianz => 6,
+            Format::Tcf | Format::Custom(_) => 7,
         }
     }
 
@@ -184,6 +189,7 @@ impl Format {
             Format::CookieYes => "cookieyes-consent",
             Format::Klaro => "klaro",
             Format::Complianz => "cmplz_",
+            Format::Tcf => "euconsent-v2",
             Format::Custom(format) => format.default_cookie(),
         }
     }
@@ -210,7 +216,7 @@ impl Format {
                 "marketing" => Some("advertisement"),
                 _ => by_name(&["functional", "analytics", "performance"]),
             },
-            Format::Klaro | Format::Custom(_) => None,
+            Format::Klaro | Format::Tcf | Format::Custom(_) => None,
         }
     }
 
@@ -272,6 +278,7 @@ impl CompiledSource {
             Format::Cookiebot => values().for_each(|value| each(cookiebot::read(value, &self.ids))),
             Format::CookieYes => values().for_each(|value| each(cookieyes::read(value, &self.ids))),
             Format::Klaro => values().for_each(|value| each(klaro::read(value, &self.ids))),
+            Format::Tcf => values().for_each(|value| each(tcf::read(value, &self.ids))),
             Format::Custom(format) => {
                 values().for_each(|value| each(custom(format.read(value), &self.ids)));
             }
