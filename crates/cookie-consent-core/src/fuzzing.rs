@@ -203,3 +203,26 @@ pub fn source_value(policy: &Policy, value: &[u8]) {
         );
     }
 }
+
+/// A policy honouring GPP and US Privacy strings, whose one optional
+/// category honours GPC.
+pub fn signal_policy() -> Policy {
+    let text = "honor_gpp = true\nhonor_usp = true\n[[categories]]\nid = \"ads\"\nhonor_gpc = true";
+    Policy::from_toml_str(text).expect("the fuzz signal policy")
+}
+
+/// A GPP or US Privacy cookie value: an opt-out denies the GPC category, and
+/// nothing else is ever granted by it.
+pub fn signal_value(policy: &Policy, value: &[u8], usp: bool) {
+    let name: &[u8] = if usp { b"usprivacy" } else { b"__gpp" };
+    let header = [
+        b"cookie-preferences={\"categories\":{\"ads\":true}}; ",
+        name,
+        b"=",
+        value,
+    ]
+    .concat();
+    let consent = policy.read_consent_at([header.as_slice()], Signals::default(), NOW);
+    let ads = consent.granted_quietly().contains(1);
+    assert_eq!(ads, !consent.signals_quietly().gpc, "{value:?}");
+}

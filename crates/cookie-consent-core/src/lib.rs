@@ -50,6 +50,7 @@ pub mod fuzzing;
 mod policy;
 mod render;
 mod review;
+mod signal;
 mod source;
 mod syntax;
 

@@ -291,3 +291,58 @@ fn source_errors_name_the_line_and_field() {
         "{json}"
     );
 }
+
+#[test]
+fn a_gpp_or_us_privacy_opt_out_counts_as_gpc_where_honoured() {
+    let text = |settings: &str| {
+        format!(
+            "{settings}\n[[categories]]\nid = \"analytics\"\n[[categories]]\nid = \"ads\"\nhonor_gpc = true"
+        )
+    };
+    let all = r#"cookie-preferences={"categories":{"analytics":true,"ads":true}}"#;
+    let granted = |policy: &Policy, cookies: &str| {
+        let consent = policy.read_consent([cookies], Signals::default());
+        (
+            consent.granted().map(str::to_owned).collect::<Vec<_>>(),
+            consent.signals().gpc,
+        )
+    };
+    let gpp = Policy::from_toml_str(&text("honor_gpp = true")).unwrap();
+    // Real OneTrust values: usnat opted out of sale, sharing and targeted ads; and not.
+    let out = format!("{all}; __gpp=DBABLA~BVQVAAAABgA.QA");
+    assert_eq!(
+        granted(&gpp, &out),
+        (vec!["essential".into(), "analytics".into()], true)
+    );
+    let not_out = format!("{all}; __gpp=DBABLA~BVQqAAAACgA.QA");
+    assert!(!granted(&gpp, &not_out).1);
+    assert!(!granted(&gpp, &format!("{all}; __gpp=garbage")).1);
+    let renamed =
+        Policy::from_toml_str(&text("honor_gpp = true\ngpp_cookie = \"OTGPPConsent\"")).unwrap();
+    assert!(
+        granted(
+            &renamed,
+            &format!("{all}; OTGPPConsent=DBABLA~BVQVAAAABgA.QA")
+        )
+        .1
+    );
+    assert!(
+        !granted(&renamed, &out).1,
+        "only the configured cookie is read"
+    );
+    let ignored = Policy::from_toml_str(&text("")).unwrap();
+    assert!(!granted(&ignored, &out).1, "not honoured by default");
+
+    let usp = Policy::from_toml_str(&text("honor_usp = true")).unwrap();
+    assert!(granted(&usp, &format!("{all}; usprivacy=1YYN")).1);
+    assert!(!granted(&usp, &format!("{all}; usprivacy=1YNN")).1);
+    assert!(!granted(&ignored, &format!("{all}; usprivacy=1YYN")).1);
+
+    let bad = Policy::from_toml_str(&text("gpp_cookie = \"a b\""))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        bad,
+        "line 1: field `gpp_cookie`: `a b` is not a cookie name"
+    );
+}

@@ -450,10 +450,20 @@ impl Policy {
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
-        let inner = &self.inner;
-        if !inner.sources.is_empty() {
+        let settings = &self.inner.settings;
+        if !self.inner.sources.is_empty() || settings.honor_gpp || settings.honor_usp {
             return self.read_sources(cookie_headers, signals, now);
         }
+        self.read_own_cookie(cookie_headers, signals, now)
+    }
+
+    /// The policy's own consent cookie, its one source: read in one pass.
+    fn read_own_cookie<I>(&self, cookie_headers: I, signals: Signals, now: &Now) -> Consent
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        let inner = &self.inner;
         let consent_name = inner.consent_name().as_bytes();
         let mut reading = Reading::MISSING;
         let mut present = CategorySet::EMPTY;
@@ -504,8 +514,8 @@ impl Policy {
     }
 
     /// The consent sources of §9, tried in order: the first whose cookies say
-    /// anything decides.
-    fn read_sources<I>(&self, cookie_headers: I, signals: Signals, now: &Now) -> Consent
+    /// anything decides; and the signal cookies of §10.
+    fn read_sources<I>(&self, cookie_headers: I, mut signals: Signals, now: &Now) -> Consent
     where
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
@@ -513,6 +523,10 @@ impl Policy {
         let inner = &self.inner;
         let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
         let headers = || headers.iter().map(AsRef::as_ref);
+        signals.gpc |= crate::signal::opted_out(self, headers());
+        if inner.sources.is_empty() {
+            return self.read_own_cookie(headers(), signals, now);
+        }
         let mut decided = None;
         for (index, source) in inner.sources.iter().enumerate() {
             let mut reading = Reading::MISSING;

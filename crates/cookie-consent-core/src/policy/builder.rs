@@ -96,6 +96,26 @@ impl PolicyBuilder {
         self
     }
 
+    /// Whether a GPP string that records an opt-out of sale, sharing or
+    /// targeted advertising counts as `Sec-GPC: 1` (`honor_gpp`, default false).
+    pub fn honor_gpp(mut self, honor: bool) -> Self {
+        self.settings.honor_gpp = honor;
+        self
+    }
+
+    /// The cookie the GPP string is read from (`gpp_cookie`, default `__gpp`).
+    pub fn gpp_cookie(mut self, name: impl Into<String>) -> Self {
+        self.settings.gpp_cookie = name.into();
+        self
+    }
+
+    /// Whether a US Privacy string (`usprivacy`) that opts out of sale counts
+    /// as `Sec-GPC: 1` (`honor_usp`, default false).
+    pub fn honor_usp(mut self, honor: bool) -> Self {
+        self.settings.honor_usp = honor;
+        self
+    }
+
     /// Adds a consent source (§9), tried after those added before: where the
     /// site's banner stores the visitor's choice. Without any, the policy's
     /// own consent cookie is the one source.

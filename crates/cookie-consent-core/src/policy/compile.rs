@@ -49,6 +49,11 @@ impl Policy {
             exact,
             prefixes,
         } = compile_rules(cookies, &categories, &line)?;
+        if !is_cookie_name(settings.gpp_cookie.as_bytes()) {
+            let message = format!("`{}` is not a cookie name", settings.gpp_cookie);
+            let at = source.and_then(|s| s.line_of_top_key("gpp_cookie"));
+            return Err(PolicyError::new("gpp_cookie", message).at_line(at));
+        }
         let text = source;
         let sources = settings
             .consent_sources

@@ -138,6 +138,11 @@ struct RawDoc<C, K, S, Q> {
     consent_max_age_days: Option<u32>,
     #[serde(default)]
     honor_dnt: bool,
+    #[serde(default)]
+    honor_gpp: bool,
+    gpp_cookie: Option<String>,
+    #[serde(default)]
+    honor_usp: bool,
     #[serde(default = "default_true")]
     vary: bool,
     #[serde(default = "default_max_purge")]
@@ -173,6 +178,12 @@ impl<C, K, S, Q> RawDoc<C, K, S, Q> {
             vary: self.vary,
             max_purge: self.max_purge,
             consent_cookie,
+            honor_gpp: self.honor_gpp,
+            gpp_cookie: self
+                .gpp_cookie
+                .clone()
+                .unwrap_or_else(|| Settings::default().gpp_cookie),
+            honor_usp: self.honor_usp,
             consent_sources: Vec::new(),
         }
     }

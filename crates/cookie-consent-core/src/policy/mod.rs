@@ -214,6 +214,12 @@ pub(crate) struct Settings {
     pub(crate) vary: bool,
     pub(crate) max_purge: usize,
     pub(crate) consent_cookie: ConsentCookieConfig,
+    /// A GPP opt-out counts as `Sec-GPC: 1` (§10).
+    pub(crate) honor_gpp: bool,
+    /// The cookie holding the GPP string.
+    pub(crate) gpp_cookie: String,
+    /// A US Privacy opt-out of sale counts as `Sec-GPC: 1` (§10).
+    pub(crate) honor_usp: bool,
     /// `[[consent_sources]]` as written: empty reads the policy's own cookie only.
     pub(crate) consent_sources: Vec<ConsentSource>,
 }
@@ -231,6 +237,9 @@ impl Default for Settings {
             vary: true,
             max_purge: 32,
             consent_cookie: ConsentCookieConfig::default(),
+            honor_gpp: false,
+            gpp_cookie: "__gpp".to_owned(),
+            honor_usp: false,
             consent_sources: Vec::new(),
         }
     }
