@@ -21,12 +21,18 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// Whether the browser is here; `None` means the test should skip.
 fn browser_available(test: &str) -> Option<()> {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+    let present = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    let needs = format!("{CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
+    needed(test, present, &needs)
+}
+
+/// `Some` when what `test` needs is `present`; else it skips, saying what it
+/// needs, or fails under `COOKIE_CONSENT_BROWSER=require`.
+fn needed(test: &str, present: bool, needs: &str) -> Option<()> {
+    if present {
         return Some(());
     }
-    let message = format!(
-        "{test}: needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
-    );
+    let message = format!("{test}: needs {needs}");
     if std::env::var("COOKIE_CONSENT_BROWSER").as_deref() == Ok("require") {
         panic!("{message}; COOKIE_CONSENT_BROWSER=require");
     }
@@ -282,4 +288,152 @@ async fn browser_walks_the_actix_mihari_demo() {
     let mihari = policy(example_actix_mihari::EMBEDDED_POLICY);
     let addr = serve_actix_demo(mihari.clone());
     walk_through("mihari", addr, mihari, "mh_analytics_id", "mh_prefs").await;
+}
+
+/// The page of a site that runs vanilla-cookieconsent (from npm) as its
+/// banner, with Minopa's categories and revision.
+const VANILLA_PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>vanilla-cookieconsent</title>
+<link rel="stylesheet" href="/cc.css"><script src="/cc.js"></script></head>
+<body><h1>A site with its own banner</h1>
+<script>
+CookieConsent.run({
+  revision: 1,
+  hideFromBots: false, // the browser here is driven by WebDriver
+  categories: { necessary: { enabled: true, readOnly: true }, functional: {}, analytics: {}, marketing: {} },
+  language: { default: "en", translations: { en: {
+    consentModal: { title: "Cookies", description: "We use cookies.", acceptAllBtn: "Accept all", acceptNecessaryBtn: "Reject all" },
+    preferencesModal: { title: "Cookie preferences", acceptAllBtn: "Accept all", acceptNecessaryBtn: "Reject all", savePreferencesBtn: "Save", sections: [] }
+  } } }
+});
+</script></body></html>"#;
+
+/// The site: the page, the banner's files from `tests/js/node_modules`, and
+/// `/demo/set`, all under a `ConsentLayer` whose source is the banner's cookie.
+async fn serve_vanilla_site(policy: Policy) -> SocketAddr {
+    use axum::extract::Query;
+    use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
+    use axum::response::{AppendHeaders, Html, IntoResponse};
+    use axum::routing::get;
+    let dist =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("js/node_modules/vanilla-cookieconsent/dist");
+    let script = std::fs::read_to_string(dist.join("cookieconsent.umd.js"))
+        .expect("vanilla-cookieconsent is installed: npm ci --prefix tests/js");
+    let style = std::fs::read_to_string(dist.join("cookieconsent.css")).expect("its stylesheet");
+    let set = |Query(query): Query<Vec<(String, String)>>| async move {
+        let cookies = cookie_consent_demo::demo_set_cookies(
+            query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        let headers: Vec<_> = cookies.into_iter().map(|c| (SET_COOKIE, c)).collect();
+        (AppendHeaders(headers), "set").into_response()
+    };
+    let app = axum::Router::new()
+        .route("/", get(|| async { Html(VANILLA_PAGE) }))
+        .route(
+            "/cc.js",
+            get(move || async move { ([(CONTENT_TYPE, "text/javascript")], script) }),
+        )
+        .route(
+            "/cc.css",
+            get(move || async move { ([(CONTENT_TYPE, "text/css")], style) }),
+        )
+        .route("/demo/set", get(set))
+        .layer(cookie_consent_tower::ConsentLayer::new(policy));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// Waits for an element of the banner to be shown, then clicks it.
+async fn click_when_shown(client: &Client, css: &str) {
+    for _ in 0..200 {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            if element.is_displayed().await.unwrap_or(false) {
+                element.click().await.expect("a click");
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let state = client
+        .execute(
+            "try { return [typeof CookieConsent, String(!!document.getElementById('cc-main')), document.cookie, document.body.innerHTML.slice(0, 300)]; } catch (e) { return String(e); }",
+            vec![],
+        )
+        .await;
+    panic!("{css} was not shown within 5 s; the page: {state:?}");
+}
+
+#[tokio::test]
+async fn a_real_vanilla_cookieconsent_banner_is_the_consent_source() {
+    let test = "a_real_vanilla_cookieconsent_banner_is_the_consent_source";
+    if browser_available(test).is_none() {
+        return;
+    }
+    let installed =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("js/node_modules/vanilla-cookieconsent");
+    if !installed.exists() {
+        let message = format!("{test}: needs vanilla-cookieconsent (npm ci --prefix tests/js)");
+        if std::env::var("COOKIE_CONSENT_BROWSER").as_deref() == Ok("require") {
+            panic!("{message}; COOKIE_CONSENT_BROWSER=require");
+        }
+        eprintln!("skipped: {message}");
+        return;
+    }
+    let minopa = format!(
+        "{}\n[[consent_sources]]\nformat = \"vanilla-cookieconsent\"\n",
+        example_axum_minopa::EMBEDDED_POLICY
+    );
+    let addr = serve_vanilla_site(policy(&minopa)).await;
+    let dir = std::env::temp_dir().join(format!("cookie-consent-vanilla-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let driver = Driver::start().await;
+    let client = open_browser(&driver, &dir.join("profile")).await;
+    let page = format!("http://{addr}/");
+    let set_ga = format!("http://{addr}/demo/set?name=_ga&name=next-auth.csrf-token");
+
+    // Before any choice, the server strips `_ga`.
+    client.goto(&set_ga).await.unwrap();
+    assert!(
+        !jar(&client).await.contains("_ga"),
+        "no _ga before a choice"
+    );
+
+    // The banner's own "Accept all": its cookie grants analytics, `_ga` is kept.
+    client.goto(&page).await.unwrap();
+    click_when_shown(&client, "#cc-main [data-role=all]").await;
+    let cookies = jar(&client).await;
+    assert!(
+        cookies.contains("cc_cookie"),
+        "the banner stored its choice: {cookies:?}"
+    );
+    std::fs::write(dir.join("vanilla.png"), client.screenshot().await.unwrap()).unwrap();
+    client.goto(&set_ga).await.unwrap();
+    let cookies = jar(&client).await;
+    assert!(
+        cookies.contains("_ga"),
+        "after Accept all, _ga is kept: {cookies:?}"
+    );
+
+    // Its "Reject all": the next response expires `_ga`.
+    client.goto(&page).await.unwrap();
+    client
+        .execute("CookieConsent.show(true);", vec![])
+        .await
+        .expect("the banner reopens");
+    click_when_shown(&client, "#cc-main [data-role=necessary]").await;
+    client
+        .goto(&format!("http://{addr}/demo/set"))
+        .await
+        .unwrap();
+    let cookies = jar(&client).await;
+    assert!(
+        !cookies.contains("_ga"),
+        "after Reject all, _ga is expired: {cookies:?}"
+    );
+    assert!(cookies.contains("next-auth.csrf-token") && cookies.contains("cc_cookie"));
+
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(dir.join("profile"));
 }
