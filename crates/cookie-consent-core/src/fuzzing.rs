@@ -214,6 +214,10 @@ pub fn signal_policy() -> Policy {
 /// A GPP or US Privacy cookie value: an opt-out denies the GPC category, and
 /// nothing else is ever granted by it.
 pub fn signal_value(policy: &Policy, value: &[u8], usp: bool) {
+    // A `;` would end the value and start other cookies (another consent cookie, say).
+    if value.contains(&b';') {
+        return;
+    }
     let name: &[u8] = if usp { b"usprivacy" } else { b"__gpp" };
     let header = [
         b"cookie-preferences={\"categories\":{\"ads\":true}}; ",
