@@ -198,3 +198,68 @@ async fn actix_four_cookie_workload_allocations() {
         "no middleware {bare}, ConsentMiddleware {wrapped}"
     );
 }
+
+/// Reading the consent of each source (DESIGN §9) from its real value
+/// (CONSENT-FORMATS.md): the formats that allow it read without allocating;
+/// the JSON ones allocate what serde_json builds: vanilla-cookieconsent its
+/// `categories` list and one string per category, Klaro its service map.
+#[test]
+fn reading_each_consent_source_allocates_as_counted() {
+    let sources = [
+        ("cookie-consent", "", COOKIE_HEADER, 0),
+        (
+            "cookiebot",
+            "",
+            "CookieConsent={stamp:%27-1%27%2Cnecessary:true%2Cpreferences:true%2Cstatistics:true%2Cmarketing:true%2Cmethod:%27implied%27%2Cver:1%2Cutc:1709627572438%2Ciab2:%27%27%2Cregion:%27VN%27}",
+            0,
+        ),
+        (
+            "onetrust",
+            "",
+            "OptanonConsent=isGpcEnabled=0&version=202501.2.0&consentId=9f5da6c6-8680-4a0a-8100-807611edb626&interactionCount=1&groups=C0001%3A1%2CC0005%3A0%2CC0002%3A1%2CC0003%3A0%2CC0004%3A0&AwaitingReconsent=false; OptanonAlertBoxClosed=2025-06-16T12:18:11.366Z",
+            0,
+        ),
+        (
+            "cookieyes",
+            "",
+            "cookieyes-consent=consentid:WHRLbHhJZVJlTXR3b0F4MUpUQWNCZDRNbXRpTWNEcmE,consent:no,action:yes,necessary:yes,functional:no,analytics:yes,performance:no,advertisement:no,other:no",
+            0,
+        ),
+        (
+            "complianz",
+            "",
+            "cmplz_banner-status=dismissed; cmplz_functional=allow; cmplz_marketing=deny; cmplz_preferences=allow; cmplz_statistics=deny",
+            0,
+        ),
+        (
+            "tcf",
+            "[consent_sources.grants]\nfunctional = [1, 5, 6]\nanalytics = [1, 8, 9]\nmarketing = [1, 3, 4]",
+            "euconsent-v2=CPTtLAAPTtLAAAAAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA.IAoAAgABgAAEAQAAEAAA.d4AACEAAAAAA",
+            0,
+        ),
+        (
+            "vanilla-cookieconsent",
+            "",
+            "cc_cookie=%7B%22categories%22%3A%5B%22necessary%22%2C%22analytics%22%5D%2C%22revision%22%3A1%2C%22consentId%22%3A%2212fd04af-4af6-48a3-8531-b7cf317849d1%22%2C%22consentTimestamp%22%3A%222024-11-20T19%3A02%3A36.823Z%22%7D",
+            3,
+        ),
+        (
+            "klaro",
+            "[consent_sources.grants]\nfunctional = [\"preferences\"]\nanalytics = [\"google-analytics\"]\nmarketing = [\"google-ads\"]",
+            "klaro=%7B%22necessary-cookies%22%3Atrue%2C%22preferences%22%3Afalse%2C%22google-analytics%22%3Atrue%2C%22google-ads%22%3Afalse%7D",
+            1,
+        ),
+    ];
+    for (format, grants, header, expected) in sources {
+        let policy = Policy::from_toml_str(&format!(
+            "{MINOPA}\n[[consent_sources]]\nformat = \"{format}\"\n{grants}"
+        ))
+        .unwrap();
+        let mut consent = None;
+        let count =
+            allocations(|| consent = Some(policy.read_consent([header], Signals::default())));
+        let consent = consent.unwrap();
+        assert_eq!(consent.source(), Some(format), "{format} decided");
+        assert_eq!(count, expected, "{format}: {count} allocations");
+    }
+}

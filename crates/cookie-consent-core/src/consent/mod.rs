@@ -521,8 +521,16 @@ impl Policy {
         I::Item: AsRef<[u8]>,
     {
         let inner = &self.inner;
-        let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
-        let headers = || headers.iter().map(AsRef::as_ref);
+        // Read several times: the first few headers wait on the stack.
+        let mut first: [Option<I::Item>; 4] = [None, None, None, None];
+        let mut more = Vec::new();
+        for (index, header) in cookie_headers.into_iter().enumerate() {
+            match first.get_mut(index) {
+                Some(slot) => *slot = Some(header),
+                None => more.push(header),
+            }
+        }
+        let headers = || first.iter().flatten().chain(&more).map(AsRef::as_ref);
         signals.gpc |= crate::signal::opted_out(self, headers());
         if inner.sources.is_empty() {
             return self.read_own_cookie(headers(), signals, now);

@@ -39,7 +39,7 @@ pub(crate) struct TcString {
 
 /// Reads one TC string cookie value.
 pub(crate) fn read(raw: &[u8], ids: &[Box<str>]) -> SourceRead {
-    let Some(tc) = decode(raw) else {
+    let Some(tc) = decode_fields(raw, false) else {
         return SourceRead::Invalid;
     };
     let purposes = tc
@@ -66,8 +66,14 @@ fn purpose_name(n: u32) -> &'static str {
     NAMES[(n as usize - 1) % 24]
 }
 
-/// Decodes a TC string; `None` when it is not one.
+/// Decodes a TC string, vendor sections too; `None` when it is not one.
+#[cfg(test)]
 pub(crate) fn decode(raw: &[u8]) -> Option<TcString> {
+    decode_fields(raw, true)
+}
+
+/// Decodes a TC string; the vendor sections (which allocate) only when asked.
+fn decode_fields(raw: &[u8], with_vendors: bool) -> Option<TcString> {
     if raw.is_empty() || raw.len() > MAX_VALUE_LEN {
         return None;
     }
@@ -102,7 +108,9 @@ pub(crate) fn decode(raw: &[u8]) -> Option<TcString> {
         publisher: None,
     };
     // The vendor sections, when whole; a decision does not need them.
-    tc.vendors = core.vendor_section().zip(core.vendor_section());
+    if with_vendors {
+        tc.vendors = core.vendor_section().zip(core.vendor_section());
+    }
     for segment in segments {
         let mut bits = Bits::new(segment)?;
         if bits.read(3)? == 3 {
