@@ -3,7 +3,7 @@
 
 use std::hint::black_box;
 
-use cookie_consent_benches::{minopa, COOKIE_HEADER, SET_COOKIES};
+use cookie_consent_benches::{minopa, minopa_reading, COOKIE_HEADER, SET_COOKIES, SOURCE_SAMPLES};
 use cookie_consent_core::adapter::ResponseHeaders;
 use cookie_consent_core::Signals;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -20,6 +20,23 @@ fn read_consent(c: &mut Criterion) {
         ("absent", "_ga=GA1.1.1; next-auth.session-token=abc"),
     ] {
         group.bench_function(case, |b| {
+            b.iter(|| policy.read_consent([black_box(header)], Signals::default()))
+        });
+    }
+    group.finish();
+}
+
+/// Reading each consent source's typical real value (DESIGN §9).
+fn read_source(c: &mut Criterion) {
+    let mut group = c.benchmark_group("read_source");
+    for (format, grants, header) in SOURCE_SAMPLES {
+        let policy = minopa_reading(format, grants);
+        assert_eq!(
+            policy.read_consent([header], Signals::default()).source(),
+            Some(format),
+            "the sample is read"
+        );
+        group.bench_function(format, |b| {
             b.iter(|| policy.read_consent([black_box(header)], Signals::default()))
         });
     }
@@ -72,5 +89,5 @@ fn review_response(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, read_consent, decide, review_response);
+criterion_group!(benches, read_consent, read_source, decide, review_response);
 criterion_main!(benches);
