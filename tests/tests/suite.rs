@@ -101,6 +101,15 @@ const COOKIEBOT_ALL: &str = "CookieConsent={stamp:%27-1%27%2Cnecessary:true%2Cpr
 const COOKIEBOT_NONE: &str = "CookieConsent={stamp:%27f+7ywpRuvGmFIujhI+oEbPugblwcsBmNcpD/7RUUNZKavIMY97rzhQ==%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:false%2Cmarketing:false%2Cmethod:%27explicit%27%2Cver:1%2Cutc:1745620490943%2Cregion:%27pl%27}";
 const COOKIEBOT_SOURCE: &str = "[[consent_sources]]\nformat = \"cookiebot\"";
 
+/// The other formats of DESIGN §9, each with a real value (CONSENT-FORMATS.md)
+/// that grants analytics, or for TCF functional and marketing.
+const ONETRUST: &str = "OptanonConsent=isGpcEnabled=0&datestamp=Mon+Jun+16+2025+17%3A48%3A11+GMT%2B0530+(India+Standard+Time)&version=202501.2.0&browserGpcFlag=0&isIABGlobal=false&hosts=&consentId=9f5da6c6-8680-4a0a-8100-807611edb626&interactionCount=1&isAnonUser=1&landingPath=NotLandingPage&groups=C0001%3A1%2CC0005%3A0%2CC0002%3A1%2CC0003%3A0%2CC0004%3A0&AwaitingReconsent=false; OptanonAlertBoxClosed=2025-06-16T12:18:11.366Z";
+const COOKIEYES: &str = "cookieyes-consent=consentid:WHRLbHhJZVJlTXR3b0F4MUpUQWNCZDRNbXRpTWNEcmE,consent:yes,action:yes,necessary:yes,functional:no,analytics:yes,performance:no,advertisement:no,other:no";
+const COMPLIANZ: &str = "cmplz_banner-status=dismissed; cmplz_functional=allow; cmplz_marketing=deny; cmplz_preferences=deny; cmplz_statistics=allow";
+const VANILLA: &str = "cc_cookie=%7B%22categories%22%3A%5B%22necessary%22%2C%22analytics%22%5D%2C%22revision%22%3A1%2C%22data%22%3Anull%2C%22consentTimestamp%22%3A%222024-11-20T19%3A02%3A36.823Z%22%2C%22consentId%22%3A%2212fd04af-4af6-48a3-8531-b7cf317849d1%22%2C%22lastConsentTimestamp%22%3A%222024-11-20T19%3A02%3A36.823Z%22%7D";
+const KLARO: &str = "klaro=%7B%22necessary-cookies%22%3Atrue%2C%22preferences%22%3Afalse%2C%22google-analytics%22%3Atrue%2C%22google-ads%22%3Afalse%7D";
+const TCF: &str = "euconsent-v2=CPTtLAAPTtLAAAAAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA.IAoAAgABgAAEAQAAEAAA.d4AACEAAAAAA";
+
 const fn scenario(
     name: &'static str,
     site: Site,
@@ -143,6 +152,72 @@ fn scenarios() -> Vec<Scenario> {
                 Site::MinopaSources(COOKIEBOT_SOURCE),
                 &[COOKIEBOT_NONE, "_ga=GA1.1.1", ALL_V1],
                 set(&["_ga"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false,"source":"onetrust"}"#,
+            ..scenario(
+                "a OneTrust site: its analytics group keeps _ga, theme goes",
+                Site::MinopaSources("[[consent_sources]]\nformat = \"onetrust\""),
+                &[ONETRUST],
+                set(&["_ga", "theme"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false,"source":"cookieyes"}"#,
+            ..scenario(
+                "a CookieYes site",
+                Site::MinopaSources("[[consent_sources]]\nformat = \"cookieyes\""),
+                &[COOKIEYES],
+                set(&["_ga", "theme"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false,"source":"complianz"}"#,
+            ..scenario(
+                "a Complianz site",
+                Site::MinopaSources("[[consent_sources]]\nformat = \"complianz\""),
+                &[COMPLIANZ],
+                set(&["_ga", "theme"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false,"source":"vanilla-cookieconsent"}"#,
+            ..scenario(
+                "a vanilla-cookieconsent site",
+                Site::MinopaSources("[[consent_sources]]\nformat = \"vanilla-cookieconsent\""),
+                &[VANILLA],
+                set(&["_ga", "theme"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false,"source":"klaro"}"#,
+            ..scenario(
+                "a Klaro site names its services",
+                Site::MinopaSources("[[consent_sources]]\nformat = \"klaro\"\n[consent_sources.grants]\nfunctional = [\"preferences\"]\nanalytics = [\"google-analytics\"]\nmarketing = [\"google-ads\"]"),
+                &[KLARO],
+                set(&["_ga", "theme"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:theme"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","marketing"],"gpc":false,"source":"tcf"}"#,
+            ..scenario(
+                "an IAB TCF site grants by purposes",
+                Site::MinopaSources("[[consent_sources]]\nformat = \"tcf\"\n[consent_sources.grants]\nfunctional = [1, 5, 6]\nanalytics = [1, 8, 9]\nmarketing = [1, 3, 4]"),
+                &[TCF],
+                set(&["_ga", "theme"]),
             )
         },
         Scenario {

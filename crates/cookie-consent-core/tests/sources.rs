@@ -346,3 +346,104 @@ fn a_gpp_or_us_privacy_opt_out_counts_as_gpc_where_honoured() {
         "line 1: field `gpp_cookie`: `a b` is not a cookie name"
     );
 }
+
+/// Hand-made edge cases for every single-cookie format: each gives Invalid,
+/// and a duplicate of a good value reads as the value once.
+#[test]
+fn broken_values_of_every_format_are_invalid_and_duplicates_change_nothing() {
+    let klaro_grants =
+        "[consent_sources.grants]\nfunctional = [\"a\"]\nanalytics = [\"b\"]\nmarketing = [\"c\"]";
+    let tcf_grants = "[consent_sources.grants]\nfunctional = [1]\nanalytics = [8]\nmarketing = [3]";
+    // (format, grants, cookie, a good value, values of the wrong type)
+    let formats: [(&str, &str, &str, &str, &[&str]); 6] = [
+        (
+            "vanilla-cookieconsent",
+            "",
+            "cc_cookie",
+            r#"{"categories":["analytics"],"revision":1,"consentId":"x","consentTimestamp":"2025-01-01T00:00:00Z"}"#,
+            &[
+                r#"{"categories":"analytics"}"#,
+                r#"{"categories":[1],"consentId":"x","consentTimestamp":"2025-01-01T00:00:00Z"}"#,
+                "[]",
+            ],
+        ),
+        (
+            "cookiebot",
+            "",
+            "CookieConsent",
+            "{necessary:true,statistics:true,utc:1735689600000}",
+            &[
+                "{necessary:1}",
+                "{necessary:true,statistics:'yes'}",
+                "[true]",
+            ],
+        ),
+        (
+            "onetrust",
+            "",
+            "OptanonConsent",
+            "interactionCount=1&groups=C0002%3A1",
+            &[
+                "interactionCount=1&groups=C0002%3Ayes",
+                "interactionCount=1&groups=C0002",
+            ],
+        ),
+        (
+            "cookieyes",
+            "",
+            "cookieyes-consent",
+            "action:yes,analytics:yes",
+            &["action:yes,analytics:1", "action:yes,analytics"],
+        ),
+        (
+            "klaro",
+            klaro_grants,
+            "klaro",
+            r#"{"a":true,"b":true,"c":false}"#,
+            &[r#"{"a":"yes"}"#, r#"["a"]"#, "true"],
+        ),
+        (
+            "tcf",
+            tcf_grants,
+            "euconsent-v2",
+            "CPTtLAAPTtLAAAAAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA",
+            &["BOEFEAyOEFEAyAHABDENAI4AAAB9vABAASA", "CPTtLA==AAAA"],
+        ),
+    ];
+    for (format, grants, cookie, good, wrong_types) in formats {
+        let p = policy(&format!(
+            "[[consent_sources]]\nformat = \"{format}\"\n{grants}"
+        ));
+        let at = 1_735_689_600;
+        let once = read(&p, &format!("{cookie}={good}"), at);
+        assert_eq!(
+            (once.0, once.2.as_deref()),
+            (ConsentState::Valid, Some(format)),
+            "{format}"
+        );
+        let twice = read(&p, &format!("{cookie}={good}; {cookie}={good}"), at);
+        assert_eq!(twice, once, "{format}: a duplicate changes nothing");
+        let encoded: String = good.bytes().map(|b| format!("%{b:02X}")).collect();
+        let double_encoded = encoded.replace('%', "%25");
+        let truncated = &good[..good.len() / 2];
+        let oversize = format!("{good}{}", "A".repeat(5000));
+        let mut broken: Vec<String> = vec![
+            String::new(),
+            truncated.to_owned(),
+            double_encoded,
+            oversize,
+        ];
+        broken.extend(wrong_types.iter().map(|w| w.to_string()));
+        for value in &broken {
+            let state = read(&p, &format!("{cookie}={value}"), at).0;
+            assert_eq!(state, ConsentState::Invalid, "{format}: {value:.60}");
+        }
+        let non_utf8 = [cookie.as_bytes(), b"=\xff\xfe", good.as_bytes()].concat();
+        let consent = p.read_consent_at([non_utf8.as_slice()], Signals::default(), at);
+        assert_eq!(
+            consent.state(),
+            ConsentState::Invalid,
+            "{format}: non-UTF-8"
+        );
+    }
+}

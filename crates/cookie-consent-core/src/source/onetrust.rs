@@ -8,6 +8,10 @@ use super::reading::{bit_of, fields, iso_seconds, key_value, with_decoded, Decis
 
 /// Reads one `OptanonConsent` value with the request's `OptanonAlertBoxClosed`.
 pub(crate) fn read(raw: &[u8], alert_box_closed: Option<&[u8]>, ids: &[Box<str>]) -> SourceRead {
+    // Form encoding leaves only visible ASCII on the wire.
+    if !raw.iter().all(|b| (0x21..0x7f).contains(b)) {
+        return SourceRead::Invalid;
+    }
     let mut groups = None;
     let mut interactions: Option<&[u8]> = None;
     let mut awaiting_reconsent = false;
