@@ -411,9 +411,12 @@ fn broken_values_of_every_format_are_invalid_and_duplicates_change_nothing() {
         ),
     ];
     for (format, grants, cookie, good, wrong_types) in formats {
-        let p = policy(&format!(
-            "[[consent_sources]]\nformat = \"{format}\"\n{grants}"
-        ));
+        // No maximum age here: the good values are of different years.
+        let text = format!(
+            "revision = 1\n[[categories]]\nid = \"functional\"\n[[categories]]\nid = \"analytics\"\n\
+             [[categories]]\nid = \"marketing\"\n[[consent_sources]]\nformat = \"{format}\"\n{grants}"
+        );
+        let p = Policy::from_toml_str(&text).unwrap();
         let at = 1_735_689_600;
         let once = read(&p, &format!("{cookie}={good}"), at);
         assert_eq!(

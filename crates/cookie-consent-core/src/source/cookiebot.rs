@@ -30,8 +30,10 @@ fn read_object(value: &[u8], ids: &[Box<str>]) -> Option<Decision> {
     for field in top_level_fields(body) {
         let (key, value) = key_value(field, b':')?;
         // The consent keys are booleans; a string there is not Cookiebot's.
-        let is_category = matches!(key, b"necessary" | b"preferences" | b"statistics" | b"marketing")
-            || bit_of(ids, key) != 0;
+        let is_category = matches!(
+            key,
+            b"necessary" | b"preferences" | b"statistics" | b"marketing"
+        ) || bit_of(ids, key) != 0;
         if is_category && !matches!(value, b"true" | b"false") {
             return None;
         }
