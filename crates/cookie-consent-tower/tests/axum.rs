@@ -336,23 +336,8 @@ async fn tower_sessions_session_cookie_passes_when_the_layer_is_outside() {
     );
 }
 
-/// A policy whose purges need care: a `__Secure-` and a `__Host-` name, and a
-/// rule with a domain (two variants).
-const PREFIXED: &str = r#"
-    [[categories]]
-    id = "analytics"
-    [[cookies]]
-    name = "__Secure-sid"
-    category = "analytics"
-    [[cookies]]
-    name = "__Host-pref"
-    category = "analytics"
-    path = "/app"
-    [[cookies]]
-    name = "_ga"
-    category = "analytics"
-    domain = ".example.com"
-"#;
+/// A policy whose purges need care: `__Secure-`, `__Host-` and domain rules.
+const PREFIXED: &str = include_str!("data/prefixed.toml");
 
 fn prefixed(settings: &str) -> Policy {
     Policy::from_toml_str(&format!("{settings}\n{PREFIXED}")).unwrap()
