@@ -108,6 +108,9 @@ const COOKIEYES: &str = "cookieyes-consent=consentid:WHRLbHhJZVJlTXR3b0F4MUpUQWN
 const COMPLIANZ: &str = "cmplz_banner-status=dismissed; cmplz_functional=allow; cmplz_marketing=deny; cmplz_preferences=deny; cmplz_statistics=allow";
 const VANILLA: &str = "cc_cookie=%7B%22categories%22%3A%5B%22necessary%22%2C%22analytics%22%5D%2C%22revision%22%3A1%2C%22data%22%3Anull%2C%22consentTimestamp%22%3A%222024-11-20T19%3A02%3A36.823Z%22%2C%22consentId%22%3A%2212fd04af-4af6-48a3-8531-b7cf317849d1%22%2C%22lastConsentTimestamp%22%3A%222024-11-20T19%3A02%3A36.823Z%22%7D";
 const KLARO: &str = "klaro=%7B%22necessary-cookies%22%3Atrue%2C%22preferences%22%3Afalse%2C%22google-analytics%22%3Atrue%2C%22google-ads%22%3Afalse%7D";
+const ONETRUST_UNDECIDED: &str = "OptanonConsent=isGpcEnabled=0&datestamp=Mon+Jun+16+2025+17%3A48%3A11+GMT%2B0530+(India+Standard+Time)&version=202501.2.0&browserGpcFlag=0&isIABGlobal=false&hosts=&consentId=9f5da6c6-8680-4a0a-8100-807611edb626&interactionCount=0&isAnonUser=1&landingPath=NotLandingPage&groups=C0001%3A1%2CC0005%3A0%2CC0002%3A0%2CC0003%3A0%2CC0004%3A0&AwaitingReconsent=false";
+const VANILLA_V2: &str = r#"cc_cookie={"categories":["necessary"],"revision":0,"data":null,"rfc_cookie":false,"consent_date":"2024-08-27T08:45:11.101Z","consent_uuid":"5b5c6534-444e-4b7f-af4a-22910eb29e48","last_consent_update":"2024-08-27T08:45:11.101Z"}"#;
+const TCF_REJECT: &str = "euconsent-v2=CQEbF4AQEbF4AAHABBENBFFgAAAAAAAAAAAAAAAAAABigAMAAQU1GAAYAAgpqQAAwABBTUAA.YAAAAAAAAAAA";
 const TCF: &str = "euconsent-v2=CPTtLAAPTtLAAAAAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA.IAoAAgABgAAEAQAAEAAA.d4AACEAAAAAA";
 
 const fn scenario(
@@ -217,6 +220,72 @@ fn scenarios() -> Vec<Scenario> {
                 "an IAB TCF site grants by purposes",
                 Site::MinopaSources("[[consent_sources]]\nformat = \"tcf\"\n[consent_sources.grants]\nfunctional = [1, 5, 6]\nanalytics = [1, 8, 9]\nmarketing = [1, 3, 4]"),
                 &[TCF],
+                set(&["_ga", "theme"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics"],"gpc":true,"source":"cookie-consent"}"#,
+            ..scenario(
+                "a GPP opt-out (usnat, a real OneTrust value) denies marketing where honoured",
+                Site::MinopaMarketing("honor_gpp = true"),
+                &[ALL_V1, "__gpp=DBABLA~BVQVAAAABgA.QA"],
+                set(&["_fbp", "_ga"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:_fbp", "set:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics","marketing"],"gpc":false,"source":"cookie-consent"}"#,
+            ..scenario(
+                "a GPP string that did not opt out changes nothing",
+                Site::MinopaMarketing("honor_gpp = true"),
+                &[ALL_V1, "__gpp=DBABLA~BVQqAAAACgA.QA"],
+                set(&["_fbp", "_ga"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["set:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","functional","analytics"],"gpc":true,"source":"cookie-consent"}"#,
+            ..scenario(
+                "a US Privacy opt-out of sale denies marketing where honoured",
+                Site::MinopaMarketing("honor_usp = true"),
+                &[ALL_V1, "usprivacy=1YYN"],
+                set(&["_fbp", "_ga"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &[],
+            expect_vary: true,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
+            ..scenario(
+                "OneTrust's defaults before the visitor chose are no consent",
+                Site::MinopaSources("[[consent_sources]]\nformat = \"onetrust\""),
+                &[ONETRUST_UNDECIDED],
+                set(&["_ga", "theme"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &[],
+            expect_vary: true,
+            expect_consent: r#"{"state":"outdated","granted":["essential"],"gpc":false,"source":"vanilla-cookieconsent"}"#,
+            ..scenario(
+                "a vanilla-cookieconsent v2 reject at an older revision asks again",
+                Site::MinopaSources("[[consent_sources]]\nformat = \"vanilla-cookieconsent\""),
+                &[VANILLA_V2],
+                set(&["_ga", "theme"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &[],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential"],"gpc":false,"source":"tcf"}"#,
+            ..scenario(
+                "a real TCF reject grants nothing",
+                Site::MinopaSources("[[consent_sources]]\nformat = \"tcf\"\n[consent_sources.grants]\nfunctional = [1, 5, 6]\nanalytics = [1, 8, 9]\nmarketing = [1, 3, 4]"),
+                &[TCF_REJECT],
                 set(&["_ga", "theme"]),
             )
         },
