@@ -290,11 +290,35 @@ async fn browser_walks_the_actix_mihari_demo() {
     walk_through("mihari", addr, mihari, "mh_analytics_id", "mh_prefs").await;
 }
 
-/// The page of a site that runs vanilla-cookieconsent (from npm) as its
-/// banner, with Minopa's categories and revision.
-const VANILLA_PAGE: &str = r#"<!doctype html>
+/// A site that runs a real JavaScript banner from npm (`tests/js`): its page,
+/// the banner's files, and `/demo/set`, under a `ConsentLayer` whose policy
+/// reads the banner's own cookie.
+struct BannerSite {
+    /// The npm package, under `tests/js/node_modules`.
+    package: &'static str,
+    /// The page that runs the banner.
+    page: &'static str,
+    /// Each file the page loads: its path on the site, its file in the package's `dist`, its type.
+    assets: &'static [(&'static str, &'static str, &'static str)],
+    /// `[[consent_sources]]` for Minopa's policy.
+    source: &'static str,
+    /// The banner's own cookie.
+    cookie: &'static str,
+    /// Its "Accept all" button.
+    accept: &'static str,
+    /// The script that reopens it, a script to run once it shows (for a
+    /// banner without "Reject all" there: untick every service), and the
+    /// button that rejects.
+    reopen: &'static str,
+    before_reject: &'static str,
+    reject: &'static str,
+}
+
+const VANILLA: BannerSite = BannerSite {
+    package: "vanilla-cookieconsent",
+    page: r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>vanilla-cookieconsent</title>
-<link rel="stylesheet" href="/cc.css"><script src="/cc.js"></script></head>
+<link rel="stylesheet" href="/banner.css"><script src="/banner.js"></script></head>
 <body><h1>A site with its own banner</h1>
 <script>
 CookieConsent.run({
@@ -306,134 +330,204 @@ CookieConsent.run({
     preferencesModal: { title: "Cookie preferences", acceptAllBtn: "Accept all", acceptNecessaryBtn: "Reject all", savePreferencesBtn: "Save", sections: [] }
   } } }
 });
-</script></body></html>"#;
+</script></body></html>"#,
+    assets: &[
+        ("/banner.js", "cookieconsent.umd.js", "text/javascript"),
+        ("/banner.css", "cookieconsent.css", "text/css"),
+    ],
+    source: "[[consent_sources]]\nformat = \"vanilla-cookieconsent\"\n",
+    cookie: "cc_cookie",
+    accept: "#cc-main [data-role=all]",
+    reopen: "CookieConsent.show(true);",
+    before_reject: "",
+    reject: "#cc-main [data-role=necessary]",
+};
 
-/// The site: the page, the banner's files from `tests/js/node_modules`, and
-/// `/demo/set`, all under a `ConsentLayer` whose source is the banner's cookie.
-async fn serve_vanilla_site(policy: Policy) -> SocketAddr {
-    use axum::extract::Query;
-    use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
-    use axum::response::{AppendHeaders, Html, IntoResponse};
-    use axum::routing::get;
-    let dist =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("js/node_modules/vanilla-cookieconsent/dist");
-    let script = std::fs::read_to_string(dist.join("cookieconsent.umd.js"))
-        .expect("vanilla-cookieconsent is installed: npm ci --prefix tests/js");
-    let style = std::fs::read_to_string(dist.join("cookieconsent.css")).expect("its stylesheet");
-    let set = |Query(query): Query<Vec<(String, String)>>| async move {
-        let cookies = cookie_consent_demo::demo_set_cookies(
-            query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+const KLARO: BannerSite = BannerSite {
+    package: "klaro",
+    page: r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Klaro</title>
+<script>
+window.klaroConfig = {
+  storageMethod: "cookie",
+  storageName: "klaro",
+  acceptAll: true,
+  services: [
+    { name: "preferences", title: "Preferences", purposes: ["functional"] },
+    { name: "google-analytics", title: "Google Analytics", purposes: ["analytics"] },
+    { name: "google-ads", title: "Google Ads", purposes: ["marketing"] }
+  ]
+};
+</script>
+<script defer src="/banner.js"></script></head>
+<body><h1>A site with its own banner</h1></body></html>"#,
+    assets: &[("/banner.js", "klaro.js", "text/javascript")],
+    source: "[[consent_sources]]\nformat = \"klaro\"\n[consent_sources.grants]\nfunctional = [\"preferences\"]\nanalytics = [\"google-analytics\"]\nmarketing = [\"google-ads\"]\n",
+    cookie: "klaro",
+    accept: "#klaro-cookie-notice .cm-btn-success",
+    // Klaro's settings dialog has no "Decline": untick each service, then "Save".
+    reopen: "klaro.show();",
+    before_reject: "document.querySelectorAll('.cm-modal input[type=checkbox]').forEach(c => { if (c.checked && !c.disabled) c.click(); });",
+    reject: ".cm-modal .cm-btn-accept",
+};
+
+impl BannerSite {
+    fn dist(&self) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("js/node_modules")
+            .join(self.package)
+            .join("dist")
+    }
+
+    async fn serve(&self) -> SocketAddr {
+        use axum::extract::Query;
+        use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
+        use axum::response::{AppendHeaders, Html, IntoResponse};
+        use axum::routing::get;
+        let minopa = format!("{}\n{}", example_axum_minopa::EMBEDDED_POLICY, self.source);
+        let set = |Query(query): Query<Vec<(String, String)>>| async move {
+            let cookies = cookie_consent_demo::demo_set_cookies(
+                query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            let headers: Vec<_> = cookies.into_iter().map(|c| (SET_COOKIE, c)).collect();
+            (AppendHeaders(headers), "set").into_response()
+        };
+        let page = self.page;
+        let mut app = axum::Router::new()
+            .route("/", get(move || async move { Html(page) }))
+            .route("/demo/set", get(set));
+        for &(path, file, kind) in self.assets {
+            let body = std::fs::read_to_string(self.dist().join(file)).expect("the banner's file");
+            app = app.route(
+                path,
+                get(move || async move { ([(CONTENT_TYPE, kind)], body) }),
+            );
+        }
+        let app = app.layer(cookie_consent_tower::ConsentLayer::new(policy(&minopa)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
+    }
+
+    /// Before any choice `_ga` is stripped; the banner's own "Accept all"
+    /// makes the next response keep it; its "Reject all" makes the next one
+    /// expire it. Judged by the browser's cookie jar.
+    async fn is_the_consent_source(&self, test: &str) {
+        if browser_available(test).is_none()
+            || needed(
+                test,
+                self.dist().exists(),
+                &format!("{} (npm ci --prefix tests/js)", self.package),
+            )
+            .is_none()
+        {
+            return;
+        }
+        let addr = self.serve().await;
+        let dir = std::env::temp_dir().join(format!(
+            "cookie-consent-{}-{}",
+            self.package,
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let driver = Driver::start().await;
+        let client = open_browser(&driver, &dir.join("profile")).await;
+        let page = format!("http://{addr}/");
+        let set_ga = format!("http://{addr}/demo/set?name=_ga&name=next-auth.csrf-token");
+        let banner = self.package;
+
+        client.goto(&set_ga).await.unwrap();
+        assert!(
+            !jar(&client).await.contains("_ga"),
+            "{banner}: no _ga before a choice"
         );
-        let headers: Vec<_> = cookies.into_iter().map(|c| (SET_COOKIE, c)).collect();
-        (AppendHeaders(headers), "set").into_response()
-    };
-    let app = axum::Router::new()
-        .route("/", get(|| async { Html(VANILLA_PAGE) }))
-        .route(
-            "/cc.js",
-            get(move || async move { ([(CONTENT_TYPE, "text/javascript")], script) }),
-        )
-        .route(
-            "/cc.css",
-            get(move || async move { ([(CONTENT_TYPE, "text/css")], style) }),
-        )
-        .route("/demo/set", get(set))
-        .layer(cookie_consent_tower::ConsentLayer::new(policy));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
+
+        client.goto(&page).await.unwrap();
+        click_when_shown(&client, self.accept).await;
+        let cookies = jar(&client).await;
+        assert!(
+            cookies.contains(self.cookie),
+            "{banner} stored its choice: {cookies:?}"
+        );
+        std::fs::write(dir.join("banner.png"), client.screenshot().await.unwrap()).unwrap();
+        client.goto(&set_ga).await.unwrap();
+        let cookies = jar(&client).await;
+        assert!(
+            cookies.contains("_ga"),
+            "{banner}: after Accept all, _ga is kept: {cookies:?}"
+        );
+
+        client.goto(&page).await.unwrap();
+        wait_for_script(&client, self.reopen).await;
+        let reject = shown(&client, self.reject).await;
+        client
+            .execute(self.before_reject, vec![])
+            .await
+            .expect("the script runs");
+        reject.click().await.expect("a click");
+        client
+            .goto(&format!("http://{addr}/demo/set"))
+            .await
+            .unwrap();
+        let cookies = jar(&client).await;
+        assert!(
+            !cookies.contains("_ga"),
+            "{banner}: after Reject all, _ga is expired: {cookies:?}"
+        );
+        assert!(cookies.contains("next-auth.csrf-token") && cookies.contains(self.cookie));
+
+        client.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir.join("profile"));
+    }
+}
+
+/// Runs `script` once the page's banner library has loaded.
+async fn wait_for_script(client: &Client, script: &str) {
+    for _ in 0..200 {
+        if client.execute(script, vec![]).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("`{script}` did not run within 5 s");
 }
 
 /// Waits for an element of the banner to be shown, then clicks it.
 async fn click_when_shown(client: &Client, css: &str) {
+    shown(client, css).await.click().await.expect("a click");
+}
+
+/// The element, once the banner shows it.
+async fn shown(client: &Client, css: &str) -> fantoccini::elements::Element {
     for _ in 0..200 {
         if let Ok(element) = client.find(Locator::Css(css)).await {
             if element.is_displayed().await.unwrap_or(false) {
-                element.click().await.expect("a click");
-                return;
+                return element;
             }
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    let state = client
+    let cookie = client.execute("return document.cookie;", vec![]).await;
+    let body = client
         .execute(
-            "try { return [typeof CookieConsent, String(!!document.getElementById('cc-main')), document.cookie, document.body.innerHTML.slice(0, 300)]; } catch (e) { return String(e); }",
+            "return Array.from(document.querySelectorAll('button')).map(b => b.className + ': ' + b.textContent).join(' | ');",
             vec![],
         )
         .await;
-    panic!("{css} was not shown within 5 s; the page: {state:?}");
+    panic!("{css} was not shown within 5 s; document.cookie {cookie:?}, buttons {body:?}");
 }
 
 #[tokio::test]
 async fn a_real_vanilla_cookieconsent_banner_is_the_consent_source() {
-    let test = "a_real_vanilla_cookieconsent_banner_is_the_consent_source";
-    if browser_available(test).is_none() {
-        return;
-    }
-    let installed =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("js/node_modules/vanilla-cookieconsent");
-    if !installed.exists() {
-        let message = format!("{test}: needs vanilla-cookieconsent (npm ci --prefix tests/js)");
-        if std::env::var("COOKIE_CONSENT_BROWSER").as_deref() == Ok("require") {
-            panic!("{message}; COOKIE_CONSENT_BROWSER=require");
-        }
-        eprintln!("skipped: {message}");
-        return;
-    }
-    let minopa = format!(
-        "{}\n[[consent_sources]]\nformat = \"vanilla-cookieconsent\"\n",
-        example_axum_minopa::EMBEDDED_POLICY
-    );
-    let addr = serve_vanilla_site(policy(&minopa)).await;
-    let dir = std::env::temp_dir().join(format!("cookie-consent-vanilla-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let driver = Driver::start().await;
-    let client = open_browser(&driver, &dir.join("profile")).await;
-    let page = format!("http://{addr}/");
-    let set_ga = format!("http://{addr}/demo/set?name=_ga&name=next-auth.csrf-token");
+    VANILLA
+        .is_the_consent_source("a_real_vanilla_cookieconsent_banner_is_the_consent_source")
+        .await;
+}
 
-    // Before any choice, the server strips `_ga`.
-    client.goto(&set_ga).await.unwrap();
-    assert!(
-        !jar(&client).await.contains("_ga"),
-        "no _ga before a choice"
-    );
-
-    // The banner's own "Accept all": its cookie grants analytics, `_ga` is kept.
-    client.goto(&page).await.unwrap();
-    click_when_shown(&client, "#cc-main [data-role=all]").await;
-    let cookies = jar(&client).await;
-    assert!(
-        cookies.contains("cc_cookie"),
-        "the banner stored its choice: {cookies:?}"
-    );
-    std::fs::write(dir.join("vanilla.png"), client.screenshot().await.unwrap()).unwrap();
-    client.goto(&set_ga).await.unwrap();
-    let cookies = jar(&client).await;
-    assert!(
-        cookies.contains("_ga"),
-        "after Accept all, _ga is kept: {cookies:?}"
-    );
-
-    // Its "Reject all": the next response expires `_ga`.
-    client.goto(&page).await.unwrap();
-    client
-        .execute("CookieConsent.show(true);", vec![])
-        .await
-        .expect("the banner reopens");
-    click_when_shown(&client, "#cc-main [data-role=necessary]").await;
-    client
-        .goto(&format!("http://{addr}/demo/set"))
-        .await
-        .unwrap();
-    let cookies = jar(&client).await;
-    assert!(
-        !cookies.contains("_ga"),
-        "after Reject all, _ga is expired: {cookies:?}"
-    );
-    assert!(cookies.contains("next-auth.csrf-token") && cookies.contains("cc_cookie"));
-
-    client.close().await.unwrap();
-    let _ = std::fs::remove_dir_all(dir.join("profile"));
+#[tokio::test]
+async fn a_real_klaro_banner_is_the_consent_source() {
+    KLARO
+        .is_the_consent_source("a_real_klaro_banner_is_the_consent_source")
+        .await;
 }
