@@ -266,41 +266,26 @@ async fn the_consent_set_by_the_response_is_in_force() {
 
 #[tokio::test]
 async fn report_only_changes_nothing_and_reports() {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let seen = events.clone();
-    let layer = ConsentLayer::new(minopa("enforcement = \"report-only\"")).on_event(move |event| {
-        seen.lock().unwrap().push(format!("{event:?}"));
-    });
-    let response = run_with(layer, request(&["_clck=1"]), &["_ga=1"], &[]).await;
-    assert_eq!(set_cookies(&response), ["_ga=1"]);
-    assert!(vary(&response).is_empty());
-    assert_eq!(
-        *events.lock().unwrap(),
-        [
-            r#"Stripped { name: "_ga", category: Some("analytics"), reason: Missing, enforced: false }"#,
-            r#"Purged { name: "_clck", category: "analytics", enforced: false }"#,
-        ]
-    );
-}
-
-#[tokio::test]
-async fn report_only_can_be_switched_on_the_layer() {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let seen = events.clone();
-    // The policy file enforces; the layer only reports.
-    let layer = ConsentLayer::new(minopa(""))
-        .report_only()
-        .on_event(move |event| seen.lock().unwrap().push(format!("{event:?}")));
-    let response = run_with(layer, request(&["_clck=1"]), &["_ga=1"], &[]).await;
-    assert_eq!(set_cookies(&response), ["_ga=1"]);
-    assert!(vary(&response).is_empty());
-    assert_eq!(
-        *events.lock().unwrap(),
-        [
-            r#"Stripped { name: "_ga", category: Some("analytics"), reason: Missing, enforced: false }"#,
-            r#"Purged { name: "_clck", category: "analytics", enforced: false }"#,
-        ]
-    );
+    // Set in the policy file, or switched on the layer over an enforcing policy.
+    let layers = [
+        ConsentLayer::new(minopa("enforcement = \"report-only\"")),
+        ConsentLayer::new(minopa("")).report_only(),
+    ];
+    for layer in layers {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = events.clone();
+        let layer = layer.on_event(move |event| seen.lock().unwrap().push(format!("{event:?}")));
+        let response = run_with(layer, request(&["_clck=1"]), &["_ga=1"], &[]).await;
+        assert_eq!(set_cookies(&response), ["_ga=1"]);
+        assert!(vary(&response).is_empty());
+        assert_eq!(
+            *events.lock().unwrap(),
+            [
+                r#"Stripped { name: "_ga", category: Some("analytics"), reason: Missing, enforced: false }"#,
+                r#"Purged { name: "_clck", category: "analytics", enforced: false }"#,
+            ]
+        );
+    }
 }
 
 #[tokio::test]
