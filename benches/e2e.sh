@@ -55,14 +55,8 @@ per_request() {
   echo $(((high - low) / (HIGH - LOW)))
 }
 
-MINOPA_COOKIE='cookie-preferences=%7B%22categories%22%3A%7B%22analytics%22%3Atrue%7D%2C%22revision%22%3A1%7D; _ga=GA1.1.1'
-MIHARI_COOKIE='cookie-preferences=%7B%22categories%22%3A%7B%22analytics%22%3Atrue%7D%2C%22revision%22%3A1%7D; mh_analytics_id=a1'
-cases=(
-  "axum|/demo/set?name=next-auth.csrf-token&name=theme&name=_ga&name=_clck|$MINOPA_COOKIE"
-  "axum|/healthz|$MINOPA_COOKIE"
-  "actix|/demo/set?name=csrf_token&name=mh_prefs&name=mh_analytics_id&name=mh_perf|$MIHARI_COOKIE"
-  "actix|/healthz|$MIHARI_COOKIE"
-)
+# The cases: each site's workload (benches/workload.sh).
+source benches/workload.sh
 
 echo "requests $LOW and $HIGH on one keep-alive connection, difference / $((HIGH - LOW))"
 echo

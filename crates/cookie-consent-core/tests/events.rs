@@ -66,6 +66,14 @@ impl Recorder {
     fn take(&self) -> Vec<Seen> {
         std::mem::take(&mut self.0.lock().unwrap())
     }
+
+    /// The warnings among the events since the last take.
+    fn warnings(&self) -> Vec<Seen> {
+        self.take()
+            .into_iter()
+            .filter(|s| s.level == Level::WARN)
+            .collect()
+    }
 }
 
 const POLICY: &str = r#"
@@ -129,11 +137,7 @@ fn events_go_to_tracing_with_their_fields_and_undeclared_names_warn_once_up_to_a
         // An undeclared name warns once, saying how to declare it.
         review(&policy, "", &["id=1"]);
         review(&policy, "", &["id=2"]);
-        let warnings: Vec<Seen> = recorder
-            .take()
-            .into_iter()
-            .filter(|s| s.level == Level::WARN)
-            .collect();
+        let warnings = recorder.warnings();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert_eq!(warnings[0].target, "cookie_consent");
         assert_eq!(warnings[0].fields["name"], "id");
@@ -148,11 +152,7 @@ fn events_go_to_tracing_with_their_fields_and_undeclared_names_warn_once_up_to_a
         for i in 1..1024 {
             review(&policy, "", &[&format!("made-up-{i}=1")]);
         }
-        let warnings: Vec<Seen> = recorder
-            .take()
-            .into_iter()
-            .filter(|s| s.level == Level::WARN)
-            .collect();
+        let warnings = recorder.warnings();
         assert_eq!(warnings.len(), 1024, "1023 names and the cap");
         assert_eq!(
             warnings[1023].fields["message"],
@@ -174,11 +174,7 @@ fn events_go_to_tracing_with_their_fields_and_undeclared_names_warn_once_up_to_a
         assert!(recorder.take().iter().all(|s| s.level != Level::WARN));
         policy.answer_consent_post(&post("shop.example", "http://shop.example"));
         policy.answer_consent_post(&post("shop.example", "http://shop.example"));
-        let warnings: Vec<Seen> = recorder
-            .take()
-            .into_iter()
-            .filter(|s| s.level == Level::WARN)
-            .collect();
+        let warnings = recorder.warnings();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].fields["message"].contains("`secure = false` under `[consent_cookie]`"));
         assert_eq!(warnings[0].fields["host"], "shop.example");
