@@ -1,10 +1,20 @@
 //! `demo-server SITE VARIANT ADDR`: a demo site (`axum`: Minopa, `actix`:
-//! Mihari) served on one thread, `with` or `without` its consent layer, for
-//! `benches/wrk.sh`. Prints `listening on http://ADDR` when ready.
+//! Mihari) served on one thread, `with` or `without` its consent layer, or
+//! under the `floor` (see below), for `benches/wrk.sh` and `benches/e2e.sh`.
+//! Prints `listening on http://ADDR` when ready.
+//!
+//! The `floor` is not a layer anyone ships: it makes the edits DESIGN requires
+//! on the workload of `benches/workload.sh`, known in advance, with no consent
+//! read and no judging: one request extension for the hand-off to handlers,
+//! the `Set-Cookie` lookup, and on `/demo/set` the stripped values removed
+//! and `Vary: Cookie` added. Nothing cheaper can follow the design.
 
 use std::process::ExitCode;
 
-use actix_web::{web, App, HttpServer};
+use actix_web::dev::Service as _;
+use actix_web::{web, App, HttpMessage, HttpServer};
+use axum::http::header::{Entry, SET_COOKIE, VARY};
+use axum::http::HeaderValue;
 
 fn axum(app: axum::Router, addr: &str) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -36,6 +46,83 @@ where
     })
 }
 
+/// The floor's hand-off to handlers: one 8-byte request extension.
+#[derive(Clone, Copy)]
+struct Handoff(#[allow(dead_code)] u64);
+
+/// The positions of the values the consent layer strips from `/demo/set` of
+/// the workload: Minopa's `theme`; Mihari's `mh_prefs` and `mh_perf`.
+const AXUM_STRIPPED: [usize; 1] = [1];
+const ACTIX_STRIPPED: [usize; 2] = [1, 3];
+
+/// The axum site under the floor, as `app` nests it but with the floor's layer.
+fn axum_floor(policy: cookie_consent_core::Policy) -> axum::Router {
+    use tower::ServiceBuilder;
+    let edits = |mut response: axum::response::Response| {
+        // Kept values cloned in order (they share their bytes), then the entry rewritten.
+        if let Entry::Occupied(mut entry) = response.headers_mut().entry(SET_COOKIE) {
+            let mut kept: [Option<HeaderValue>; 4] = Default::default();
+            let values = entry.iter().enumerate();
+            let values = values.filter(|(index, _)| !AXUM_STRIPPED.contains(index));
+            for (slot, (_, value)) in kept.iter_mut().zip(values) {
+                *slot = Some(value.clone());
+            }
+            let mut kept = kept.into_iter().flatten();
+            if let Some(first) = kept.next() {
+                entry.insert(first);
+                kept.for_each(|value| entry.append(value));
+            }
+            response
+                .headers_mut()
+                .append(VARY, HeaderValue::from_static("Cookie, Sec-GPC"));
+        }
+        response
+    };
+    example_axum_minopa::routes(policy).layer(
+        ServiceBuilder::new()
+            .map_request(|mut request: axum::extract::Request| {
+                request.extensions_mut().insert(Handoff(1));
+                request
+            })
+            .map_response(edits),
+    )
+}
+
+/// The actix site under the floor: the same edits in a `wrap_fn`.
+fn actix_floor(
+    policy: cookie_consent_core::Policy,
+) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
+    use actix_web::http::header::{HeaderValue, SET_COOKIE, VARY};
+    let routes = example_actix_mihari::routes(policy);
+    move |config: &mut web::ServiceConfig| {
+        let site = web::scope("")
+            .configure(routes.clone())
+            .wrap_fn(|request, service| {
+                request.extensions_mut().insert(Handoff(1));
+                let response = service.call(request);
+                async move {
+                    let mut response = response.await?;
+                    let headers = response.headers_mut();
+                    if headers.contains_key(SET_COOKIE) {
+                        let mut kept: [Option<HeaderValue>; 4] = Default::default();
+                        let values = headers.get_all(SET_COOKIE).enumerate();
+                        let values = values.filter(|(index, _)| !ACTIX_STRIPPED.contains(index));
+                        for (slot, (_, value)) in kept.iter_mut().zip(values) {
+                            *slot = Some(value.clone());
+                        }
+                        headers.remove(SET_COOKIE);
+                        kept.into_iter()
+                            .flatten()
+                            .for_each(|value| headers.append(SET_COOKIE, value));
+                        headers.append(VARY, HeaderValue::from_static("Cookie"));
+                    }
+                    Ok(response)
+                }
+            });
+        config.service(site);
+    }
+}
+
 fn run(site: &str, variant: &str, addr: &str) -> Result<(), String> {
     let policy = |embedded| {
         cookie_consent_core::Policy::from_toml_str(embedded).map_err(|err| err.to_string())
@@ -49,6 +136,14 @@ fn run(site: &str, variant: &str, addr: &str) -> Result<(), String> {
             let policy = policy(example_axum_minopa::EMBEDDED_POLICY)?;
             axum(example_axum_minopa::routes(policy), addr)
         }
+        ("axum", "floor") => {
+            let policy = policy(example_axum_minopa::EMBEDDED_POLICY)?;
+            axum(axum_floor(policy), addr)
+        }
+        ("actix", "floor") => {
+            let policy = policy(example_actix_mihari::EMBEDDED_POLICY)?;
+            actix(actix_floor(policy), addr)
+        }
         ("actix", "with") => {
             let app = example_actix_mihari::app(policy(example_actix_mihari::EMBEDDED_POLICY)?);
             actix(app.map_err(|err| err.to_string())?, addr)
@@ -58,7 +153,7 @@ fn run(site: &str, variant: &str, addr: &str) -> Result<(), String> {
             actix(example_actix_mihari::routes(policy), addr)
         }
         _ => Err(format!(
-            "usage: demo-server axum|actix with|without ADDR, not {site:?} {variant:?}"
+            "usage: demo-server axum|actix with|without|floor ADDR, not {site:?} {variant:?}"
         )),
     }
 }

@@ -172,14 +172,16 @@ fn apply<B>(
     reviewed: Option<&Reviewed>,
     response: &mut ServiceResponse<B>,
 ) {
-    // The request stays reachable from the response (a reference-counted handle).
-    let request = response.request().clone();
+    // `Cookie` and `Vary` are looked up only if the review needs them (a
+    // purge to consider, a `Vary` to add): each lookup hashes the name.
+    let (request_headers, headers) = (response.request().headers(), response.headers());
     let outcome = reviewer.review_response(
         consent,
         ResponseHeaders {
-            request_cookies: request.headers().get_all(COOKIE),
-            set_cookies: response.headers().get_all(SET_COOKIE).as_slice(),
-            vary: response.headers().get_all(VARY),
+            request_cookies: std::iter::once(request_headers)
+                .flat_map(|headers| headers.get_all(COOKIE)),
+            set_cookies: headers.get_all(SET_COOKIE).as_slice(),
+            vary: std::iter::once(headers).flat_map(|headers| headers.get_all(VARY)),
             reviewed,
         },
     );

@@ -28,6 +28,68 @@ pub(super) fn read_prefix<'t>(
     raw: &'t [u8],
     categories: &[Category],
 ) -> Option<(Record, &'t [u8])> {
+    read_as_written(raw, categories).or_else(|| read_any_punctuation(raw, categories))
+}
+
+/// The text exactly as `write_consent` and `encodeURIComponent` write it
+/// (fields in that order, upper-case escapes, known ids only): its
+/// punctuation matched as whole escaped strings, where the general reader
+/// below decodes escape by escape. `None` leaves the value to that reader.
+fn read_as_written<'t>(raw: &'t [u8], categories: &[Category]) -> Option<(Record, &'t [u8])> {
+    let mut text = Text {
+        rest: raw.strip_prefix(b"%7B%22categories%22%3A%7B")?,
+        encoded: true,
+    };
+    let mut granted = CategorySet::EMPTY;
+    let mut refused = CategorySet::EMPTY;
+    if !text.word(b"%7D") {
+        loop {
+            if !text.word(b"%22") {
+                return None;
+            }
+            // An id the policy does not know is the general reader's to skip.
+            let bit = CategorySet::single(text.category_id(categories)?);
+            if !text.word(b"%22%3A") {
+                return None;
+            }
+            if text.word(b"true") {
+                granted = granted.with(bit);
+            } else if text.word(b"false") {
+                refused = refused.with(bit);
+            } else {
+                return None;
+            }
+            if text.word(b"%7D") {
+                break;
+            }
+            if !text.word(b"%2C") {
+                return None;
+            }
+        }
+    }
+    if !text.word(b"%2C%22revision%22%3A") {
+        return None;
+    }
+    let revision = text.integer()?;
+    let timestamp = if text.word(b"%2C%22timestamp%22%3A") {
+        Some(i64::try_from(text.integer()?).ok()?)
+    } else {
+        None
+    };
+    if !text.word(b"%7D") {
+        return None;
+    }
+    let record = Record {
+        granted: granted.without(refused),
+        refused,
+        revision,
+        timestamp,
+    };
+    Some((record, text.rest))
+}
+
+/// The common form with its punctuation plain or escaped in any case.
+fn read_any_punctuation<'t>(raw: &'t [u8], categories: &[Category]) -> Option<(Record, &'t [u8])> {
     let mut text = Text {
         rest: raw,
         // The general reader takes a value starting with `{` as raw JSON.
@@ -326,6 +388,47 @@ mod tests {
             let (common, general) = both(&policy, &raw);
             if common.is_some() {
                 prop_assert_eq!(common, general, "{}", String::from_utf8_lossy(&raw));
+            }
+        }
+
+        /// Values as `write_consent` and browsers write them, now and then
+        /// with a byte changed: wherever the as-written reader answers, the
+        /// general one reads the text it read alike; the unchanged ones with
+        /// known ids it always reads.
+        #[test]
+        fn the_as_written_reader_agrees_with_the_general_one(
+            grants in prop::collection::vec((0..5usize, any::<bool>()), 0..5),
+            revision in any::<u64>(),
+            timestamp in prop::option::of(any::<u64>()),
+            edit in prop::option::of((any::<prop::sample::Index>(), any::<u8>(), any::<bool>())),
+        ) {
+            let ids = ["essential", "functional", "analytics", "ads-2", "unknown_id"];
+            let members: Vec<String> = grants.iter().map(|(i, b)| format!("\"{}\":{b}", ids[*i])).collect();
+            let mut json = format!("{{\"categories\":{{{}}},\"revision\":{revision}", members.join(","));
+            if let Some(timestamp) = timestamp {
+                json += &format!(",\"timestamp\":{timestamp}");
+            }
+            json += "}";
+            let mut raw = cookie_value(&json, 1);
+            if let Some((at, byte, insert)) = edit {
+                let at = at.index(raw.len() + 1);
+                if insert {
+                    raw.insert(at, byte);
+                } else if at < raw.len() {
+                    raw.remove(at);
+                }
+            }
+            let categories = &policy().inner.categories;
+            let as_written = super::read_as_written(&raw, categories);
+            if let Some((record, rest)) = as_written {
+                let read = &raw[..raw.len() - rest.len()];
+                prop_assert_eq!(Some(record), parse_json(read, categories), "{}", String::from_utf8_lossy(&raw));
+            } else {
+                let known = grants.iter().all(|(i, _)| *i < 4);
+                // 20 digits are the general reader's.
+                let fits = revision < 10_000_000_000_000_000_000
+                    && timestamp.is_none_or(|t| i64::try_from(t).is_ok());
+                prop_assert!(edit.is_some() || !known || !fits, "{json}");
             }
         }
 
