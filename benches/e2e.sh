@@ -60,13 +60,14 @@ source benches/workload.sh
 
 echo "requests $LOW and $HIGH on one keep-alive connection, difference / $((HIGH - LOW))"
 echo
-echo "| site | path | without layer | floor | with layer | floor / without | with / without |"
-echo "|---|---|---:|---:|---:|---:|---:|"
+echo "| site | path | without layer | floor | handoff | with layer | floor / without | handoff / without | with / without |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 for case in "${cases[@]}"; do
   IFS='|' read -r site path cookie <<<"$case"
   without=$(per_request "$site" without "$path" "$cookie")
   floor=$(per_request "$site" floor "$path" "$cookie")
+  handoff=$(per_request "$site" handoff "$path" "$cookie")
   with=$(per_request "$site" with "$path" "$cookie")
   ratio() { awk -v a="$1" -v b="$without" 'BEGIN {printf "%.3f", a / b}'; }
-  echo "| $site | \`${path%%\?*}\` | $without | $floor | $with | $(ratio "$floor") | $(ratio "$with") |"
+  echo "| $site | \`${path%%\?*}\` | $without | $floor | $handoff | $with | $(ratio "$floor") | $(ratio "$handoff") | $(ratio "$with") |"
 done

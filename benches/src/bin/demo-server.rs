@@ -8,11 +8,13 @@
 //! read and no judging: one request extension for the hand-off to handlers,
 //! the `Set-Cookie` lookup, and on `/demo/set` the stripped values removed
 //! and `Vary: Cookie` added. Nothing cheaper can follow the design.
+//! `handoff` is the floor with the consent read and handed over (the
+//! extension is the `Consent`): what a route that sets no cookie pays at
+//! least, since the purge check needs that consent.
 
 use std::process::ExitCode;
 
-use actix_web::dev::Service as _;
-use actix_web::{web, App, HttpMessage, HttpServer};
+use actix_web::{web, App, HttpServer};
 use axum::http::header::{Entry, SET_COOKIE, VARY};
 use axum::http::HeaderValue;
 
@@ -55,9 +57,12 @@ struct Handoff(#[allow(dead_code)] u64);
 const AXUM_STRIPPED: [usize; 1] = [1];
 const ACTIX_STRIPPED: [usize; 2] = [1, 3];
 
-/// The axum site under the floor, as `app` nests it but with the floor's layer.
-fn axum_floor(policy: cookie_consent_core::Policy) -> axum::Router {
+/// The axum site under the floor (`read`: the `handoff` variant).
+fn axum_floor(policy: cookie_consent_core::Policy, read: bool) -> axum::Router {
+    use axum::http::header::{HeaderName, COOKIE};
+    use cookie_consent_core::Signals;
     use tower::ServiceBuilder;
+    static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
     let edits = |mut response: axum::response::Response| {
         // Kept values cloned in order (they share their bytes), then the entry rewritten.
         if let Entry::Occupied(mut entry) = response.headers_mut().entry(SET_COOKIE) {
@@ -78,48 +83,131 @@ fn axum_floor(policy: cookie_consent_core::Policy) -> axum::Router {
         }
         response
     };
+    let handoff = policy.clone();
     example_axum_minopa::routes(policy).layer(
         ServiceBuilder::new()
-            .map_request(|mut request: axum::extract::Request| {
-                request.extensions_mut().insert(Handoff(1));
+            .map_request(move |mut request: axum::extract::Request| {
+                if read {
+                    let headers = request.headers();
+                    let signals = Signals::from_headers(headers.get_all(&SEC_GPC), [""; 0]);
+                    let consent = handoff.read_consent(headers.get_all(COOKIE), signals);
+                    request.extensions_mut().insert(consent);
+                } else {
+                    request.extensions_mut().insert(Handoff(1));
+                }
                 request
             })
             .map_response(edits),
     )
 }
 
-/// The actix site under the floor: the same edits in a `wrap_fn`.
-fn actix_floor(
-    policy: cookie_consent_core::Policy,
-) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
-    use actix_web::http::header::{HeaderValue, SET_COOKIE, VARY};
-    let routes = example_actix_mihari::routes(policy);
-    move |config: &mut web::ServiceConfig| {
-        let site = web::scope("")
-            .configure(routes.clone())
-            .wrap_fn(|request, service| {
-                request.extensions_mut().insert(Handoff(1));
-                let response = service.call(request);
-                async move {
-                    let mut response = response.await?;
-                    let headers = response.headers_mut();
-                    if headers.contains_key(SET_COOKIE) {
-                        let mut kept: [Option<HeaderValue>; 4] = Default::default();
-                        let values = headers.get_all(SET_COOKIE).enumerate();
-                        let values = values.filter(|(index, _)| !ACTIX_STRIPPED.contains(index));
-                        for (slot, (_, value)) in kept.iter_mut().zip(values) {
-                            *slot = Some(value.clone());
-                        }
-                        headers.remove(SET_COOKIE);
-                        kept.into_iter()
-                            .flatten()
-                            .for_each(|value| headers.append(SET_COOKIE, value));
-                        headers.append(VARY, HeaderValue::from_static("Cookie"));
-                    }
-                    Ok(response)
+/// The actix site under the floor: the same edits in a middleware written
+/// like `ConsentMiddleware` (no boxing) around the app, since the site's
+/// scope is the example's own: one server thread, as `actix` serves.
+fn actix_floor(policy: cookie_consent_core::Policy, read: bool, addr: &str) -> Result<(), String> {
+    let routes = example_actix_mihari::routes(policy.clone());
+    actix_web::rt::System::new().block_on(async {
+        let server = HttpServer::new(move || {
+            let floor = actix_floor::Floor {
+                policy: read.then(|| policy.clone()),
+            };
+            App::new().configure(routes.clone()).wrap(floor)
+        })
+        .workers(1)
+        .bind(addr)
+        .map_err(|err| format!("cannot listen on {addr}: {err}"))?;
+        println!("listening on http://{addr}");
+        server.run().await.map_err(|err| err.to_string())
+    })
+}
+
+mod actix_floor {
+    use std::future::{ready, Ready};
+
+    use actix_web::body::MessageBody;
+    use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+    use actix_web::http::header::{HeaderName, HeaderValue, COOKIE, SET_COOKIE, VARY};
+    use actix_web::{Error, HttpMessage};
+    use cookie_consent_core::{Policy, Signals};
+    use futures_util::future::{FutureExt, Map};
+
+    use super::{Handoff, ACTIX_STRIPPED};
+
+    static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
+
+    /// `policy`: read the consent and hand it over (`handoff`), else an 8-byte extension.
+    pub(super) struct Floor {
+        pub(super) policy: Option<Policy>,
+    }
+
+    pub(super) struct FloorService<S> {
+        service: S,
+        policy: Option<Policy>,
+    }
+
+    impl<S, B> Transform<S, ServiceRequest> for Floor
+    where
+        S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+        B: MessageBody,
+    {
+        type Response = ServiceResponse<B>;
+        type Error = Error;
+        type Transform = FloorService<S>;
+        type InitError = ();
+        type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+        fn new_transform(&self, service: S) -> Self::Future {
+            let policy = self.policy.clone();
+            ready(Ok(FloorService { service, policy }))
+        }
+    }
+
+    type Edited<B> = fn(Result<ServiceResponse<B>, Error>) -> Result<ServiceResponse<B>, Error>;
+
+    impl<S, B> Service<ServiceRequest> for FloorService<S>
+    where
+        S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+        B: MessageBody,
+    {
+        type Response = ServiceResponse<B>;
+        type Error = Error;
+        type Future = Map<S::Future, Edited<B>>;
+
+        forward_ready!(service);
+
+        fn call(&self, request: ServiceRequest) -> Self::Future {
+            match &self.policy {
+                Some(policy) => {
+                    let headers = request.headers();
+                    let signals = Signals::from_headers(headers.get_all(&SEC_GPC), [""; 0]);
+                    let consent = policy.read_consent(headers.get_all(COOKIE), signals);
+                    request.extensions_mut().insert(consent);
                 }
-            });
-        config.service(site);
+                None => {
+                    request.extensions_mut().insert(Handoff(1));
+                }
+            }
+            self.service.call(request).map(edits as Edited<B>)
+        }
+    }
+
+    fn edits<B>(response: Result<ServiceResponse<B>, Error>) -> Result<ServiceResponse<B>, Error> {
+        let mut response = response?;
+        let headers = response.headers_mut();
+        if headers.contains_key(SET_COOKIE) {
+            let mut kept: [Option<HeaderValue>; 4] = Default::default();
+            let values = headers.get_all(SET_COOKIE).enumerate();
+            let values = values.filter(|(index, _)| !ACTIX_STRIPPED.contains(index));
+            for (slot, (_, value)) in kept.iter_mut().zip(values) {
+                *slot = Some(value.clone());
+            }
+            headers.remove(SET_COOKIE);
+            kept.into_iter()
+                .flatten()
+                .for_each(|value| headers.append(SET_COOKIE, value));
+            headers.append(VARY, HeaderValue::from_static("Cookie"));
+        }
+        Ok(response)
     }
 }
 
@@ -136,13 +224,13 @@ fn run(site: &str, variant: &str, addr: &str) -> Result<(), String> {
             let policy = policy(example_axum_minopa::EMBEDDED_POLICY)?;
             axum(example_axum_minopa::routes(policy), addr)
         }
-        ("axum", "floor") => {
+        ("axum", "floor" | "handoff") => {
             let policy = policy(example_axum_minopa::EMBEDDED_POLICY)?;
-            axum(axum_floor(policy), addr)
+            axum(axum_floor(policy, variant == "handoff"), addr)
         }
-        ("actix", "floor") => {
+        ("actix", "floor" | "handoff") => {
             let policy = policy(example_actix_mihari::EMBEDDED_POLICY)?;
-            actix(actix_floor(policy), addr)
+            actix_floor(policy, variant == "handoff", addr)
         }
         ("actix", "with") => {
             let app = example_actix_mihari::app(policy(example_actix_mihari::EMBEDDED_POLICY)?);
@@ -153,7 +241,7 @@ fn run(site: &str, variant: &str, addr: &str) -> Result<(), String> {
             actix(example_actix_mihari::routes(policy), addr)
         }
         _ => Err(format!(
-            "usage: demo-server axum|actix with|without|floor ADDR, not {site:?} {variant:?}"
+            "usage: demo-server axum|actix with|without|floor|handoff ADDR, not {site:?} {variant:?}"
         )),
     }
 }

@@ -75,6 +75,7 @@ impl Reviewer {
     }
 
     /// The policy enforced.
+    #[inline]
     pub fn policy(&self) -> &Policy {
         &self.policy
     }

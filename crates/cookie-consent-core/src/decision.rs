@@ -103,6 +103,7 @@ impl Policy {
     /// Judges one value. `consulted_needed`: whether the review still needs
     /// to know if the verdict depended on consent (for `Vary`); once it knows,
     /// a granted cookie's attributes need not be read.
+    #[inline]
     pub(crate) fn decide_value<'a>(
         &'a self,
         consent: &Consent,

@@ -30,6 +30,7 @@ pub(crate) fn set_cookie_name(value: &[u8]) -> Option<&str> {
 
 /// Whether the name of a `Set-Cookie` value is `name` (a cookie-name token):
 /// `set_cookie_name(value) == Some(name)` without reading the whole name.
+#[inline]
 pub(crate) fn is_named(value: &[u8], name: &str) -> bool {
     let value = value.trim_ascii_start();
     // Most values differ at the first byte: settle those before comparing.

@@ -199,6 +199,7 @@ impl Consent {
     }
 
     /// Whether the application asked what a watched consent grants.
+    #[inline]
     pub fn was_read(&self) -> bool {
         self.read
             .as_deref()
@@ -299,6 +300,7 @@ impl Reading {
     }
 
     /// Adds what one consent cookie records (`None`: it is invalid).
+    #[inline]
     fn add_record(&mut self, policy: &Policy, record: Option<Record>, now: &Now) {
         let observed = record.map(|record| Observed {
             granted: record.granted,
@@ -582,6 +584,7 @@ pub(crate) enum Decider {
 
 /// Where the value starts when `text` (trimmed at the start) is a pair named
 /// `name`: after the name, white space, `=` and white space.
+#[inline]
 fn consent_value_start<'t>(text: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
     let after_name = text.strip_prefix(name)?.trim_ascii_start();
     Some(after_name.strip_prefix(b"=")?.trim_ascii_start())

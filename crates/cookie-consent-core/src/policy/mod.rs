@@ -369,6 +369,7 @@ impl Policy {
     /// reports `dnt: false` whatever the request sent.
     ///
     /// [`Consent::signals`]: crate::Consent::signals
+    #[inline]
     pub fn honors_dnt(&self) -> bool {
         self.inner.settings.honor_dnt
     }

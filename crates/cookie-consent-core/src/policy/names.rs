@@ -42,6 +42,7 @@ impl NameIndex {
     }
 
     /// The rule for a cookie name.
+    #[inline]
     pub(crate) fn lookup(&self, name: &[u8]) -> Option<usize> {
         let exact = name.first().and_then(|&first| {
             self.group(first)
@@ -61,6 +62,7 @@ impl NameIndex {
     /// The declared exact name `pair` starts with, directly followed by `=`,
     /// and its rule: the common `name=value…` read without finding where the
     /// name ends. `None` says nothing: read the name the general way.
+    #[inline]
     pub(crate) fn exact_at_start<'p>(&'p self, pair: &[u8]) -> Option<(&'p str, usize)> {
         let first = *pair.first()?;
         self.group(first).iter().find_map(|(declared, rule)| {

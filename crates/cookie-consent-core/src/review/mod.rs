@@ -27,11 +27,13 @@ pub struct Review {
 
 impl Review {
     /// Whether the `Set-Cookie` value at `index` (in response order) stays.
+    #[inline]
     pub fn keeps(&self, index: usize) -> bool {
         !self.stripped.contains(index)
     }
 
     /// Whether any `Set-Cookie` value goes.
+    #[inline]
     pub fn strips_any(&self) -> bool {
         !self.stripped.is_empty()
     }
@@ -42,6 +44,7 @@ impl Review {
     }
 
     /// `Set-Cookie` values to append that expire cookies no longer allowed.
+    #[inline]
     pub fn purges(&self) -> &[String] {
         &self.purges
     }
@@ -49,6 +52,7 @@ impl Review {
     /// The value to append as a `Vary` header, when the response depends on
     /// consent and does not vary on it yet: `Cookie`, with `Sec-GPC` and `DNT`
     /// when the policy honours them, less what `Vary` already names.
+    #[inline]
     pub fn vary(&self) -> Option<&'static str> {
         self.vary
     }
@@ -79,6 +83,7 @@ struct Stripped {
 }
 
 impl Stripped {
+    #[inline]
     fn contains(&self, index: usize) -> bool {
         if index < 64 {
             self.first_64 & (1 << index) != 0
@@ -92,6 +97,7 @@ impl Stripped {
     }
 
     /// Adds `index`, larger than any before.
+    #[inline]
     fn insert(&mut self, index: usize) {
         if index < 64 {
             self.first_64 |= 1 << index;
