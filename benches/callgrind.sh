@@ -52,5 +52,5 @@ table() {
 
 echo "requests $LOW and $HIGH, difference / $((HIGH - LOW))"
 echo
-table requests-tower identity set-response-header cookie-manager consent edits-only edits-and-extension
-table requests-actix none default-headers consent
+table requests-tower identity set-response-header cookie-manager floor handoff consent
+table requests-actix none default-headers floor handoff consent

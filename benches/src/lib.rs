@@ -2,6 +2,8 @@
 //! carrying a Minopa consent that grants analytics (revision 1) and a `_ga`
 //! cookie, answered by a handler that sets four cookies.
 
+pub mod floor;
+
 /// Minopa's policy (`examples/policies/minopa.toml`).
 pub const MINOPA: &str = include_str!("../../examples/policies/minopa.toml");
 
@@ -20,6 +22,12 @@ pub const SET_COOKIES: [&str; 4] = [
 
 /// The names [`SET_COOKIES`] sets, in order.
 pub const SET_COOKIE_NAMES: [&str; 4] = ["next-auth.csrf-token", "theme", "_ga", "_clck"];
+
+/// The positions in [`SET_COOKIES`] of the values enforcement strips: `theme`.
+pub const STRIPPED: &[usize] = &[1];
+
+/// The `Vary` enforcement adds on the workload (Minopa honours GPC).
+pub const VARY: &str = "Cookie, Sec-GPC";
 
 /// The names a response of the workload keeps under enforcement: `theme` goes.
 pub const KEPT_NAMES: [&str; 3] = ["next-auth.csrf-token", "_ga", "_clck"];

@@ -1,5 +1,6 @@
 //! `requests-actix STACK N`: serves the workload N times through an in-process
-//! actix-web app under STACK (`none`, `default-headers` or `consent`).
+//! actix-web app under STACK (`none`, `default-headers` or `consent`; `floor`
+//! and `handoff` measure the floor under any middleware that follows the design).
 //! `benches/callgrind.sh` counts two values of N and subtracts, so start-up
 //! cancels out. The first response is checked.
 
@@ -10,8 +11,9 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{HeaderValue, COOKIE, SET_COOKIE, X_CONTENT_TYPE_OPTIONS};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{test, web, App, HttpResponse};
+use cookie_consent_benches::floor::Floor;
 use cookie_consent_benches::{minopa, names, request_count, COOKIE_HEADER, SET_COOKIES};
-use cookie_consent_benches::{KEPT_NAMES, SET_COOKIE_NAMES};
+use cookie_consent_benches::{KEPT_NAMES, SET_COOKIE_NAMES, STRIPPED, VARY};
 
 async fn handler() -> HttpResponse {
     let mut response = HttpResponse::Ok();
@@ -62,6 +64,15 @@ async fn run(stack: &str, requests: u64) -> Result<(), String> {
             let headers = DefaultHeaders::new().add((X_CONTENT_TYPE_OPTIONS, "nosniff"));
             let app = test::init_service(routes().wrap(headers)).await;
             serve(app, requests, &SET_COOKIE_NAMES).await
+        }
+        // Not middleware anyone ships: see `cookie_consent_benches::floor`.
+        "floor" => {
+            let app = routes().wrap(Floor::edits(STRIPPED, VARY));
+            serve(test::init_service(app).await, requests, &KEPT_NAMES).await
+        }
+        "handoff" => {
+            let app = routes().wrap(Floor::handoff(minopa(), STRIPPED, VARY));
+            serve(test::init_service(app).await, requests, &KEPT_NAMES).await
         }
         "consent" => {
             let middleware = cookie_consent_actix::ConsentMiddleware::new(minopa());

@@ -1,17 +1,18 @@
 //! `requests-tower STACK N`: serves the workload N times through an in-process
 //! axum app whose routes sit under STACK (`identity`, `set-response-header`,
-//! `cookie-manager` or `consent`; `edits-only` and `edits-and-extension`
-//! measure the floor under any layer that follows the design). `benches/callgrind.sh` counts two values of N
+//! `cookie-manager` or `consent`; `floor` and `handoff` measure the floor
+//! under any layer that follows the design). `benches/callgrind.sh` counts two values of N
 //! and subtracts, so start-up cancels out. The first response is checked.
 
 use std::process::ExitCode;
 
 use axum::body::Body;
-use axum::http::header::{Entry, COOKIE, SET_COOKIE, VARY, X_CONTENT_TYPE_OPTIONS};
+use axum::http::header::{COOKIE, SET_COOKIE, X_CONTENT_TYPE_OPTIONS};
 use axum::http::{HeaderValue, Request};
-use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse};
 use axum::routing::get;
 use axum::Router;
+use cookie_consent_benches::floor::for_tower;
 use cookie_consent_benches::{minopa, names, request_count, COOKIE_HEADER, SET_COOKIES};
 use cookie_consent_benches::{KEPT_NAMES, SET_COOKIE_NAMES};
 use futures_util::FutureExt;
@@ -21,37 +22,6 @@ use tower::Service;
 async fn handler() -> impl IntoResponse {
     let set_cookies = SET_COOKIES.map(|value| (SET_COOKIE, HeaderValue::from_static(value)));
     (AppendHeaders(set_cookies), "ok")
-}
-
-/// The workload's required edits, as cheaply as `http` allows: `theme` (the
-/// second value) removed, the others kept in order, `Vary: Cookie` added.
-fn required_edits(mut response: Response) -> Response {
-    if let Entry::Occupied(mut entry) = response.headers_mut().entry(SET_COOKIE) {
-        let kept: [Option<HeaderValue>; 3] = {
-            let mut values = entry.iter();
-            let first = values.next().cloned();
-            values.next();
-            [first, values.next().cloned(), values.next().cloned()]
-        };
-        let mut kept = kept.into_iter().flatten();
-        if let Some(first) = kept.next() {
-            entry.insert(first);
-            kept.for_each(|value| entry.append(value));
-        }
-    }
-    response
-        .headers_mut()
-        .append(VARY, HeaderValue::from_static("Cookie"));
-    response
-}
-
-/// What the consent hand-off to handlers costs at least: one extension.
-#[derive(Clone)]
-struct Handoff(#[allow(dead_code)] u64);
-
-fn insert_extension(mut request: Request<Body>) -> Request<Body> {
-    request.extensions_mut().insert(Handoff(1));
-    request
 }
 
 /// The app under `stack`, and the cookie names its response must carry.
@@ -74,21 +44,30 @@ fn app(stack: &str) -> Result<(Router, &'static [&'static str]), String> {
             routes.layer(cookie_consent_tower::ConsentLayer::new(minopa())),
             &KEPT_NAMES,
         ),
-        // Not a layer anyone ships: the header edits DESIGN requires on this
-        // workload (drop `theme`, add `Vary: Cookie`), known in advance, with no
-        // reading or judging; with and without one request-extension insert.
-        "edits-only" => (
-            routes.layer(tower::util::MapResponseLayer::new(required_edits)),
-            &KEPT_NAMES,
-        ),
-        "edits-and-extension" => (
+        // Not layers anyone ships (`cookie_consent_benches::floor`): the
+        // header edits DESIGN requires on this workload (drop `theme`, add
+        // `Vary: Cookie`), known in advance, with no judging; with an 8-byte
+        // extension, or with the consent read and handed over.
+        "floor" => (
             routes.layer(
                 tower::ServiceBuilder::new()
-                    .map_request(insert_extension)
-                    .map_response(required_edits),
+                    .map_request(for_tower::extension)
+                    .map_response(for_tower::minopa_edits),
             ),
             &KEPT_NAMES,
         ),
+        "handoff" => {
+            let policy = minopa();
+            let handoff = move |request| for_tower::consent(&policy, request);
+            (
+                routes.layer(
+                    tower::ServiceBuilder::new()
+                        .map_request(handoff)
+                        .map_response(for_tower::minopa_edits),
+                ),
+                &KEPT_NAMES,
+            )
+        }
         other => return Err(format!("unknown stack {other:?}")),
     })
 }

@@ -84,16 +84,26 @@ pub(crate) fn set_cookie_pair_name(value: &[u8]) -> Option<(&str, &[u8])> {
 pub(crate) fn is_removal(after_name: &[u8], now: &Now) -> bool {
     let mut max_age_removal = None;
     let mut expires = None;
-    // The attributes follow the value, each after a `;`.
-    let mut rest = split_at_semicolon(after_name).1;
-    while let Some(text) = rest {
-        let (attribute, next) = split_at_semicolon(text.trim_ascii_start());
-        rest = next;
-        // Only `Max-Age` and `Expires` matter: the others go at their first letter.
+    // The attributes follow the value, each after a `;`. This runs on every
+    // value a consent strips: one pass by index over these short strings,
+    // looking closer only at attributes that start like the two that count.
+    let text = after_name;
+    let mut at = 0;
+    while at < text.len() && text[at] != b';' {
+        at += 1;
+    }
+    while at < text.len() {
+        // `at` is on a `;`: the attribute runs from after it to the next one.
+        let start = at + 1;
+        at = start;
+        while at < text.len() && text[at] != b';' {
+            at += 1;
+        }
+        let attribute = text[start..at].trim_ascii_start();
         if !matches!(attribute.first(), Some(b'm' | b'M' | b'e' | b'E')) {
             continue;
         }
-        let Some(eq) = memchr::memchr(b'=', attribute) else {
+        let Some(eq) = attribute.iter().position(|&b| b == b'=') else {
             continue;
         };
         let (key, value) = (
