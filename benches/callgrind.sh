@@ -12,7 +12,7 @@ HIGH=${HIGH:-1200}
 out=target/callgrind
 mkdir -p "$out"
 
-cargo build --quiet --profile profiling -p cookie-consent-benches --bin requests-tower --bin requests-actix
+cargo build --quiet --profile profiling -p cookie-consent-benches --bin requests-tower --bin requests-actix --bin decisions
 
 # Total instructions of one run: `program stack requests`.
 instructions() {
@@ -54,3 +54,9 @@ echo "requests $LOW and $HIGH, difference / $((HIGH - LOW))"
 echo
 table requests-tower identity set-response-header cookie-manager floor handoff consent
 table requests-actix none default-headers floor handoff consent
+
+echo "| one decision (\`Policy::decide\`) | instructions |"
+echo "|---|---:|"
+for value in kept stripped; do
+  echo "| $value | $(per_request decisions "$value") |"
+done
