@@ -999,3 +999,61 @@ fn both_demo_sites_serve_the_same_pages() {
         }
     });
 }
+
+/// `/.well-known/gpc.json` (§7) on both demo sites, each with either seed
+/// policy: served when a category honours GPC, with `lastUpdate` when the
+/// policy states `updated`; 404 otherwise. And the home page's `<head>`
+/// starts with the cookie guard, then the Consent Mode default when the
+/// policy has `[consent_mode]`.
+#[test]
+fn both_demo_sites_serve_gpc_json_and_start_the_head_with_the_page_scripts() {
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    tokio.block_on(async {
+        let dated_gpc = format!(
+            "updated = 2026-03-01\n{}",
+            example_axum_minopa::EMBEDDED_POLICY
+        );
+        let dated_gpc = cookie_consent_core::Policy::from_toml_str(&dated_gpc).unwrap();
+        let policies = [
+            (Site::Minopa.policy(), Some(r#"{"gpc":true}"#), true),
+            (Site::Mihari.policy(), None, false),
+            (
+                dated_gpc,
+                Some(r#"{"gpc":true,"lastUpdate":"2026-03-01"}"#),
+                true,
+            ),
+        ];
+        for (policy, gpc_json, consent_mode) in policies {
+            let sites = [
+                ("axum demo", serve_axum_demo(policy.clone()).await),
+                ("actix demo", serve_actix_demo(policy.clone())),
+            ];
+            for (target, addr) in sites {
+                let target = format!("{target} with {}", policy.name());
+                let reply = send(addr, "GET", "/.well-known/gpc.json", &[], "").await;
+                match gpc_json {
+                    Some(json) => {
+                        assert_eq!(reply.status, 200, "{target}");
+                        assert_eq!(reply.body, json, "{target}");
+                    }
+                    None => assert_eq!(reply.status, 404, "{target}"),
+                }
+                let home = send(addr, "GET", "/", &[], "").await;
+                let head = home.body.split("<head>\n").nth(1).unwrap_or_default();
+                assert!(
+                    head.starts_with("<script>(function(d,w){var n=\"cookie-preferences\""),
+                    "{target}: the guard comes first: {head:.200}"
+                );
+                let after_guard = head.split("</script>\n").nth(1).unwrap_or_default();
+                assert_eq!(
+                    after_guard.starts_with("<script>window.dataLayer=window.dataLayer||[];"),
+                    consent_mode,
+                    "{target}: then the Consent Mode default: {after_guard:.200}"
+                );
+            }
+        }
+    });
+}

@@ -46,6 +46,7 @@ fn site(policy: &Policy) -> Scope {
         .route("/demo/set", web::get().to(demo_set))
         .route("/demo/consent", web::get().to(demo_consent))
         .route("/healthz", web::get().to(|| async { "ok" }))
+        .route("/.well-known/gpc.json", web::get().to(gpc_json))
 }
 
 fn with_cookies(
@@ -77,6 +78,16 @@ async fn cookie_policy(policy: web::Data<Policy>) -> HttpResponse {
 async fn demo_set(query: web::Query<Vec<(String, String)>>) -> HttpResponse {
     let cookies = demo::demo_set_cookies(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     with_cookies(HttpResponse::Ok(), cookies).body("set")
+}
+
+/// The GPC support resource, when a category honours GPC; 404 otherwise.
+async fn gpc_json(policy: web::Data<Policy>) -> HttpResponse {
+    match policy.gpc_json() {
+        Some(json) => HttpResponse::Ok()
+            .content_type(ContentType::json())
+            .body(json),
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 async fn demo_consent(consent: Consent) -> HttpResponse {

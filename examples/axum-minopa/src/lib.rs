@@ -2,6 +2,7 @@
 
 use axum::extract::{Query, RawQuery};
 use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
+use axum::http::StatusCode;
 use axum::response::{AppendHeaders, Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -32,6 +33,7 @@ pub fn routes(policy: Policy) -> Router {
         .route("/demo/set", get(demo_set))
         .route("/demo/consent", get(demo_consent))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/.well-known/gpc.json", get(gpc_json))
         .layer(Extension(policy))
 }
 
@@ -59,6 +61,14 @@ async fn cookie_policy(Extension(policy): Extension<Policy>) -> Html<String> {
 async fn demo_set(Query(query): Query<Vec<(String, String)>>) -> Response {
     let cookies = demo::demo_set_cookies(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     with_cookies(cookies, "set")
+}
+
+/// The GPC support resource, when a category honours GPC; 404 otherwise.
+async fn gpc_json(Extension(policy): Extension<Policy>) -> Response {
+    match policy.gpc_json() {
+        Some(json) => ([(CONTENT_TYPE, "application/json")], json).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn demo_consent(consent: Consent) -> Response {

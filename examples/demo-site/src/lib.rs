@@ -116,15 +116,69 @@ table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}th,td{bo
 .cookie-banner fieldset div{padding:.25rem 0}summary{cursor:pointer;padding:.5rem 0}\
 :focus-visible{outline:3px solid #0057b7;outline-offset:2px}footer{margin-top:2rem;border-top:1px solid #ccc}";
 
-fn page(policy: &Policy, title: &str, body: &str) -> String {
+fn page(policy: &Policy, title: &str, scripts: &str, body: &str) -> String {
     format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n{scripts}<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title} — {site}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\
          <footer><p><a href=\"/?cookie-settings\" id=\"cookie-settings\">Cookie settings</a> · \
          <a href=\"/cookie-policy\">Cookie policy</a></p></footer>\n</body>\n</html>\n",
         site = policy.name(),
     )
+}
+
+/// The cookies the home page's own script writes, as a site's scripts do, so
+/// the cookie guard has something to judge: through `document.cookie`, the
+/// first exact rule of `essential`, `functional` and `analytics` that the
+/// policy declares; through `cookieStore.set`, the last other exact rule
+/// that is not essential.
+pub fn script_cookies(policy: &Policy) -> (Vec<&str>, Option<&str>) {
+    let consent_cookie = &policy.consent_cookie().name;
+    let exact = || {
+        policy
+            .cookies()
+            .iter()
+            .filter(|rule| rule.prefix().is_none() && rule.name != *consent_cookie)
+    };
+    let document: Vec<&str> = [ESSENTIAL, "functional", "analytics"]
+        .into_iter()
+        .filter_map(|category| exact().find(|rule| rule.category == category))
+        .map(|rule| rule.name.as_str())
+        .collect();
+    let store = exact()
+        .rev()
+        .find(|rule| rule.category != ESSENTIAL && !document.contains(&rule.name.as_str()))
+        .map(|rule| rule.name.as_str());
+    (document, store)
+}
+
+/// What the home page's `<head>` starts with: the cookie guard, the Consent
+/// Mode default when the policy has `[consent_mode]`, then the page's own
+/// script writing [`script_cookies`] (value `script`).
+fn home_scripts(policy: &Policy, consent: &Consent) -> String {
+    let mut scripts = policy.render_cookie_guard(consent, None);
+    scripts.push_str(
+        &policy
+            .render_consent_mode(consent, None)
+            .unwrap_or_default(),
+    );
+    let (document, store) = script_cookies(policy);
+    scripts.push_str("<script>");
+    for name in document {
+        let _ = write!(
+            scripts,
+            "document.cookie=\"{name}=script; Path=/; Max-Age=3600\";"
+        );
+    }
+    if let Some(name) = store {
+        let _ = write!(
+            scripts,
+            "if(window.cookieStore)cookieStore.set({{name:\"{name}\",value:\"script\",path:\"/\",\
+             expires:Date.now()+3600000}}).catch(function(){{}});"
+        );
+    }
+    scripts.push_str("</script>\n");
+    scripts
 }
 
 /// The home page: the banner when consent is needed or the visitor asked for
@@ -145,7 +199,7 @@ pub fn home_page(policy: &Policy, consent: &Consent, settings_requested: bool) -
         body.push_str("<script src=\"/analytics.js\" data-category=\"analytics\"></script>\n");
     }
     body.push_str("</main>\n");
-    page(policy, "Home", &body)
+    page(policy, "Home", &home_scripts(policy, consent), &body)
 }
 
 /// The cookie-policy page, rendered from the policy.
@@ -153,6 +207,7 @@ pub fn policy_page(policy: &Policy) -> String {
     page(
         policy,
         "Cookie policy",
+        "",
         &format!("<main>\n{}</main>\n", policy.render_html()),
     )
 }

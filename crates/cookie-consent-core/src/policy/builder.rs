@@ -42,6 +42,12 @@ impl PolicyBuilder {
         self
     }
 
+    /// Sets the date the policy was last changed (`YYYY-MM-DD`).
+    pub fn updated(mut self, date: impl Into<String>) -> Self {
+        self.settings.updated = Some(date.into());
+        self
+    }
+
     /// Sets the policy revision; consent given to a lower revision is outdated.
     pub fn revision(mut self, revision: u64) -> Self {
         self.settings.revision = revision;

@@ -12,6 +12,7 @@ use super::{
     Compiled, CookieRule, Policy, PolicyError, Settings, UnknownCookies, UnknownRule, ESSENTIAL,
 };
 use crate::category::{Category, CategorySet};
+use crate::render::ConsentMode;
 use crate::source::{CompiledSource, ConsentSource, Format};
 use crate::syntax::is_cookie_name;
 
@@ -49,6 +50,11 @@ impl Policy {
             exact,
             prefixes,
         } = compile_rules(cookies, &categories, &line)?;
+        if let Some(updated) = settings.updated.as_deref().filter(|d| !is_date(d)) {
+            let message = format!("`{updated}` is not a date (YYYY-MM-DD)");
+            let at = source.and_then(|s| s.line_of_top_key("updated"));
+            return Err(PolicyError::new("updated", message).at_line(at));
+        }
         if !is_cookie_name(settings.gpp_cookie.as_bytes()) {
             let message = format!("`{}` is not a cookie name", settings.gpp_cookie);
             let at = source.and_then(|s| s.line_of_top_key("gpp_cookie"));
@@ -66,6 +72,17 @@ impl Policy {
                 compile_source(consent_source, i, &categories, cookie_name, &line)
             })
             .collect::<Result<Vec<_>, _>>()?;
+
+        let consent_mode = settings
+            .consent_mode
+            .as_ref()
+            .map(|config| {
+                let ids: Vec<&str> = categories.iter().map(|c| c.id.as_str()).collect();
+                let line =
+                    |key: &str| text.and_then(|t| t.line_of_key(t.consent_mode.as_ref(), key));
+                ConsentMode::compile(config, &ids, &line)
+            })
+            .transpose()?;
 
         let all = CategorySet::first(categories.len());
         let gpc = categories
@@ -86,9 +103,26 @@ impl Policy {
                 all,
                 gpc,
                 sources,
+                consent_mode,
             }),
         })
     }
+}
+
+/// `YYYY-MM-DD` with a month and day that can exist.
+fn is_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes[range].iter().try_fold(0u32, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && digits(0..4).is_some()
+        && digits(5..7).is_some_and(|month| (1..=12).contains(&month))
+        && digits(8..10).is_some_and(|day| (1..=31).contains(&day))
 }
 
 /// Categories: valid ids, no duplicates, at most 63 besides `essential`, which

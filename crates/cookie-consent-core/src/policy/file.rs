@@ -14,6 +14,7 @@ use super::{
     UnknownCookies,
 };
 use crate::category::Category;
+use crate::render::ConsentModeConfig;
 use crate::source::{ConsentSource, Format};
 
 /// A value and, when it came from text, the bytes it came from.
@@ -35,6 +36,8 @@ pub(crate) struct Source<'a> {
     pub(crate) consent_cookie: Option<Range<usize>>,
     /// The span of each `[[consent_sources]]` entry.
     pub(crate) consent_sources: Vec<Option<Range<usize>>>,
+    /// The span of `[consent_mode]`.
+    pub(crate) consent_mode: Option<Range<usize>>,
 }
 
 impl Source<'_> {
@@ -123,9 +126,10 @@ pub(crate) fn line_number(text: &str, offset: usize) -> usize {
 /// (`toml::Spanned<T>` for TOML, `&RawValue` for JSON).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawDoc<C, K, S, Q> {
+struct RawDoc<C, K, S, Q, M> {
     #[serde(default)]
     name: String,
+    updated: Option<RawDate>,
     #[serde(default)]
     revision: u64,
     #[serde(default)]
@@ -154,6 +158,24 @@ struct RawDoc<C, K, S, Q> {
     cookies: Vec<K>,
     #[serde(default = "Vec::new")]
     consent_sources: Vec<Q>,
+    consent_mode: Option<M>,
+}
+
+/// `updated`: a TOML date (`2026-03-01`), or the same as a string (JSON).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDate {
+    Text(String),
+    Toml(toml::value::Datetime),
+}
+
+impl RawDate {
+    fn text(&self) -> String {
+        match self {
+            RawDate::Text(text) => text.clone(),
+            RawDate::Toml(date) => date.to_string(),
+        }
+    }
 }
 
 fn default_true() -> bool {
@@ -164,11 +186,12 @@ fn default_max_purge() -> usize {
     Settings::default().max_purge
 }
 
-impl<C, K, S, Q> RawDoc<C, K, S, Q> {
+impl<C, K, S, Q, M> RawDoc<C, K, S, Q, M> {
     /// Splits off the settings, given the consent cookie's parsed table.
     fn settings(&self, consent_cookie: ConsentCookieConfig) -> Settings {
         Settings {
             name: self.name.clone(),
+            updated: self.updated.as_ref().map(RawDate::text),
             revision: self.revision,
             mode: self.mode,
             unknown_cookies: self.unknown_cookies.clone(),
@@ -185,6 +208,7 @@ impl<C, K, S, Q> RawDoc<C, K, S, Q> {
                 .unwrap_or_else(|| Settings::default().gpp_cookie),
             honor_usp: self.honor_usp,
             consent_sources: Vec::new(),
+            consent_mode: None,
         }
     }
 }
@@ -305,6 +329,7 @@ pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
         toml::Spanned<CookieRule>,
         toml::Spanned<ConsentCookieConfig>,
         toml::Spanned<RawSource>,
+        toml::Spanned<ConsentModeConfig>,
     >;
     let deserializer = toml::Deserializer::parse(text)
         .map_err(|err| named_by_span(text, &err, PolicyError::new("", err.message())))?;
@@ -320,10 +345,13 @@ pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
     let consent_cookie = doc.consent_cookie.as_ref().map(|c| c.get_ref().clone());
     let mut settings = doc.settings(consent_cookie.unwrap_or_default());
     let mut source_spans = Vec::with_capacity(doc.consent_sources.len());
+    let consent_mode_span = doc.consent_mode.as_ref().map(|m| m.span());
+    settings.consent_mode = doc.consent_mode.as_ref().map(|m| m.get_ref().clone());
     let mut text_source = Source {
         text,
         consent_cookie: consent_span.clone(),
         consent_sources: Vec::new(),
+        consent_mode: consent_mode_span,
     };
     for (i, raw) in doc.consent_sources.into_iter().enumerate() {
         let span = raw.span();
@@ -359,9 +387,15 @@ fn named_by_span(text: &str, err: &toml::de::Error, error: PolicyError) -> Polic
     let span = err.span();
     let mut error = error.at_line(span.as_ref().map(|s| line_number(text, s.start)));
     if error.field.is_empty() {
-        let key = span
-            .and_then(|s| text.get(s))
-            .map(|k| k.trim().trim_matches('"'));
+        // The span points at a key, or at a value after `key =` on its line.
+        let key_before = |start: usize| {
+            let line_start = text.get(..start)?.rfind('\n').map_or(0, |at| at + 1);
+            let (key, _) = text.get(line_start..start)?.split_once('=')?;
+            Some(key.trim().trim_matches('"'))
+        };
+        let key = span.and_then(|s| {
+            key_before(s.start).or_else(|| text.get(s).map(|k| k.trim().trim_matches('"')))
+        });
         if let Some(key) = key.filter(|k| !k.is_empty() && !k.contains(['\n', '=', '['])) {
             error.field = key.to_owned();
         }
@@ -370,7 +404,7 @@ fn named_by_span(text: &str, err: &toml::de::Error, error: PolicyError) -> Polic
 }
 
 pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
-    type Doc<'a> = RawDoc<&'a RawValue, &'a RawValue, &'a RawValue, &'a RawValue>;
+    type Doc<'a> = RawDoc<&'a RawValue, &'a RawValue, &'a RawValue, &'a RawValue, &'a RawValue>;
     let json_error = |err: &serde_json::Error| (err.line() > 0).then_some(err.line());
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let doc: Doc<'_> = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
@@ -408,6 +442,11 @@ pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
             .map(|c| c.value.clone())
             .unwrap_or_default(),
     );
+    let consent_mode: Option<Located<ConsentModeConfig>> = doc
+        .consent_mode
+        .map(|raw| entry(text, raw, "consent_mode"))
+        .transpose()?;
+    settings.consent_mode = consent_mode.as_ref().map(|m| m.value.clone());
     let mut source_spans = Vec::with_capacity(doc.consent_sources.len());
     for (i, raw) in doc.consent_sources.iter().enumerate() {
         let entry: Located<RawSource> = entry(text, raw, &format!("consent_sources[{i}]"))?;
@@ -415,6 +454,7 @@ pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
             text,
             consent_cookie: None,
             consent_sources: Vec::new(),
+            consent_mode: None,
         };
         let line = probe.line_of_key(entry.span.as_ref(), "format");
         settings
@@ -440,6 +480,7 @@ pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
         text,
         consent_cookie: consent_cookie.and_then(|c| c.span),
         consent_sources: source_spans,
+        consent_mode: consent_mode.and_then(|m| m.span),
     };
     Policy::compile(settings, categories, cookies, Some(&source))
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::render::{ConsentMode, ConsentModeConfig};
 use crate::source::{CompiledSource, ConsentSource};
 use crate::syntax::is_cookie_name;
 
@@ -205,6 +206,8 @@ impl CookieRule {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Settings {
     pub(crate) name: String,
+    /// `updated`: the date the policy was last changed, `YYYY-MM-DD`.
+    pub(crate) updated: Option<String>,
     pub(crate) revision: u64,
     pub(crate) mode: Mode,
     pub(crate) unknown_cookies: UnknownCookies,
@@ -222,12 +225,15 @@ pub(crate) struct Settings {
     pub(crate) honor_usp: bool,
     /// `[[consent_sources]]` as written: empty reads the policy's own cookie only.
     pub(crate) consent_sources: Vec<ConsentSource>,
+    /// `[consent_mode]` as written (§11); `None`: no Consent Mode script.
+    pub(crate) consent_mode: Option<ConsentModeConfig>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             name: String::new(),
+            updated: None,
             revision: 0,
             mode: Mode::OptIn,
             unknown_cookies: UnknownCookies::Strip,
@@ -241,6 +247,7 @@ impl Default for Settings {
             gpp_cookie: "__gpp".to_owned(),
             honor_usp: false,
             consent_sources: Vec::new(),
+            consent_mode: None,
         }
     }
 }
@@ -288,6 +295,8 @@ pub(crate) struct Compiled {
     pub(crate) gpc: CategorySet,
     /// The consent sources, compiled; empty: the policy's own cookie only.
     pub(crate) sources: Vec<CompiledSource>,
+    /// `[consent_mode]`, validated.
+    pub(crate) consent_mode: Option<ConsentMode>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -347,6 +356,30 @@ impl Policy {
     /// The site name.
     pub fn name(&self) -> &str {
         &self.inner.settings.name
+    }
+
+    /// The date the policy was last changed (`updated`, `YYYY-MM-DD`), if stated.
+    pub fn updated(&self) -> Option<&str> {
+        self.inner.settings.updated.as_deref()
+    }
+
+    /// Whether any category honours Global Privacy Control (`honor_gpc`): a
+    /// site then serves `/.well-known/gpc.json` ([`gpc_json`](Self::gpc_json)).
+    pub fn honors_gpc(&self) -> bool {
+        !self.inner.gpc.is_empty()
+    }
+
+    /// The GPC support resource for `/.well-known/gpc.json`:
+    /// `{"gpc":true,"lastUpdate":"YYYY-MM-DD"}` (`lastUpdate` when the policy
+    /// states `updated`), or `None` when no category honours GPC (serve 404).
+    pub fn gpc_json(&self) -> Option<String> {
+        if !self.honors_gpc() {
+            return None;
+        }
+        Some(match self.updated() {
+            Some(date) => format!("{{\"gpc\":true,\"lastUpdate\":\"{date}\"}}"),
+            None => "{\"gpc\":true}".to_owned(),
+        })
     }
 
     /// The revision; consent given to a lower one is outdated.

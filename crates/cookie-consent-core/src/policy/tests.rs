@@ -445,3 +445,46 @@ fn exact_names_win_over_prefixes_and_the_longest_prefix_wins() {
     assert_eq!(category("_GA"), None, "names are case-sensitive");
     assert_eq!(category("ga"), None);
 }
+
+#[test]
+fn updated_is_a_date_and_gpc_json_states_it() {
+    let toml = Policy::from_toml_str(
+        "updated = 2026-03-01\n[[categories]]\nid = \"ads\"\nhonor_gpc = true\n",
+    )
+    .unwrap();
+    assert_eq!(toml.updated(), Some("2026-03-01"));
+    assert_eq!(
+        toml.gpc_json().as_deref(),
+        Some(r#"{"gpc":true,"lastUpdate":"2026-03-01"}"#)
+    );
+    let json = Policy::from_json_str(r#"{"updated": "2026-03-01"}"#).unwrap();
+    assert_eq!(json.updated(), Some("2026-03-01"));
+    // No category honours GPC: no support resource.
+    assert_eq!(json.gpc_json(), None);
+    let undated =
+        Policy::from_toml_str("[[categories]]\nid = \"ads\"\nhonor_gpc = true\n").unwrap();
+    assert_eq!(undated.gpc_json().as_deref(), Some(r#"{"gpc":true}"#));
+    let built = Policy::builder().updated("2026-02-30").build().unwrap();
+    assert_eq!(built.updated(), Some("2026-02-30"));
+
+    for (text, message) in [
+        (
+            "name = \"x\"\nupdated = \"March 1\"\n",
+            "line 2: field `updated`: `March 1` is not a date (YYYY-MM-DD)",
+        ),
+        // TOML itself refuses the month; the field is still named.
+        (
+            "updated = 2026-13-01\n",
+            "line 1: field `updated`: invalid date, expected month between 01 and 12",
+        ),
+        (
+            "updated = 2026-03-01T10:00:00Z\n",
+            "line 1: field `updated`: `2026-03-01T10:00:00Z` is not a date (YYYY-MM-DD)",
+        ),
+    ] {
+        assert_eq!(
+            Policy::from_toml_str(text).unwrap_err().to_string(),
+            message
+        );
+    }
+}

@@ -2,9 +2,14 @@
 //! and the consent banner, rendered from the same [`Policy`] the layer
 //! enforces, so the document and the enforcement cannot drift apart.
 
+mod consent_mode;
+mod cookie_guard;
+
 use std::fmt::Write as _;
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+
+pub(crate) use consent_mode::{ConsentMode, ConsentModeConfig};
 
 use crate::category::Category;
 use crate::consent::Consent;
@@ -44,6 +49,9 @@ impl Policy {
     pub fn render_markdown(&self) -> String {
         let cell = |s: &str| s.replace('|', "\\|");
         let mut out = format!("# Cookie Policy{}\n", heading_suffix(self.name()));
+        if let Some(date) = self.updated() {
+            let _ = write!(out, "\nLast updated: {date}\n");
+        }
         for (index, category) in self.categories().iter().enumerate() {
             let _ = write!(out, "\n## {}\n", category.title);
             if !category.description.is_empty() {
@@ -73,6 +81,12 @@ impl Policy {
             "<article class=\"cookie-policy\">\n<h1>Cookie Policy{}</h1>\n",
             text(&heading_suffix(self.name()))
         );
+        if let Some(date) = self.updated() {
+            let _ = writeln!(
+                out,
+                "<p class=\"cookie-policy-updated\">Last updated: <time datetime=\"{date}\">{date}</time></p>"
+            );
+        }
         for (index, category) in self.categories().iter().enumerate() {
             let _ = write!(
                 out,
@@ -166,6 +180,14 @@ impl Policy {
              </form>\n</details>\n</section>\n",
         );
         out
+    }
+}
+
+/// `<script>`, with the CSP nonce when there is one.
+fn script_open(nonce: Option<&str>) -> String {
+    match nonce {
+        Some(nonce) => format!("<script nonce=\"{}\">", attr(nonce)),
+        None => "<script>".to_owned(),
     }
 }
 
@@ -314,5 +336,19 @@ mod tests {
         );
         assert_eq!(ConsentChoice::from_form([("action", "maybe")]), None);
         assert_eq!(ConsentChoice::from_form([("category", "a")]), None);
+    }
+
+    #[test]
+    fn the_policy_page_shows_when_it_was_last_updated() {
+        let dated = Policy::from_toml_str("name = \"Shop\"\nupdated = 2026-03-01\n").unwrap();
+        assert!(dated.render_html().contains(
+            "<p class=\"cookie-policy-updated\">Last updated: <time datetime=\"2026-03-01\">2026-03-01</time></p>"
+        ));
+        assert!(dated
+            .render_markdown()
+            .starts_with("# Cookie Policy — Shop\n\nLast updated: 2026-03-01\n"));
+        let undated = Policy::from_toml_str("name = \"Shop\"\n").unwrap();
+        assert!(!undated.render_html().contains("Last updated"));
+        assert!(!undated.render_markdown().contains("Last updated"));
     }
 }

@@ -1,0 +1,136 @@
+//! The cookie guard (DESIGN §11): §4's decision, in the page. Scripts write
+//! most analytics cookies through `document.cookie`, where no `Set-Cookie`
+//! filter sees them; this inline script, first in `<head>`, drops every such
+//! write the visitor's consent does not allow.
+
+use std::fmt::Write as _;
+
+use super::script_open;
+use crate::consent::Consent;
+use crate::policy::{Policy, UnknownRule};
+
+/// The guard's code, after its data: no dependency, ES5 so any browser runs
+/// it. `allowed` follows §4: the consent cookie passes; a removal (`Max-Age`
+/// of zero or less, which wins over a past `Expires`) passes; else the
+/// category, found by exact name, then the longest prefix, then
+/// `unknown_cookies`, must be essential or granted. A value without a name
+/// is dropped, as the server strips it.
+const GUARD: &str = r#"function cat(k){if(Object.prototype.hasOwnProperty.call(e,k))return e[k];for(var i=0;i<p.length;i++)if(k.lastIndexOf(p[i][0],0)===0)return p[i][1];return u}
+function ok(k){var i=cat(k);return i===-2||i===0||(i>0&&g[i]===true)}
+function gone(l){var r=null,t=null;for(var i=1;i<l.length;i++){var q=l[i].indexOf('=');if(q<0)continue;var k=l[i].slice(0,q).trim().toLowerCase(),v=l[i].slice(q+1).trim();if(k==='max-age'){var m=/^(-?)(\d*)$/.exec(v);if(m)r=m[1]==='-'||/^0+$/.test(m[2])}else if(k==='expires'){var x=Date.parse(v);if(!isNaN(x))t=x}}return r!==null?r:t!==null&&t<=Date.now()}
+function allowed(s){var l=s.split(';'),q=l[0].indexOf('=');if(q<0)return false;var k=l[0].slice(0,q).trim();return k!==''&&(k===n||gone(l)||ok(k))}
+var x=Object.getOwnPropertyDescriptor(Document.prototype,'cookie');
+if(x&&x.configurable)Object.defineProperty(d,'cookie',{configurable:true,get:function(){return x.get.call(d)},set:function(v){v=String(v);if(allowed(v))x.set.call(d,v)}});
+var s=w.cookieStore;
+if(s&&s.set){var set=s.set;s.set=function(a){var o=a!==null&&typeof a==='object'?a:{name:a};var k=String(o.name);if(k===n||(typeof o.expires==='number'&&o.expires<=Date.now())||ok(k))return set.apply(s,arguments);return Promise.resolve()}}
+w.cookieConsent={get granted(){return c.filter(function(id,i){return i===0||g[i]===true})},allows:function(id){var i=c.indexOf(id);return i===0||(i>0&&g[i]===true)},update:function(ids){g=c.map(function(id,i){return i===0||ids.indexOf(id)>=0})}};
+"#;
+
+/// `unknown_cookies` in the guard's data: a category index, or these.
+const UNKNOWN_STRIP: i64 = -1;
+const UNKNOWN_KEEP: i64 = -2;
+
+impl Policy {
+    /// The cookie guard for this visitor: one small inline `<script>` (with
+    /// `nonce` for a Content-Security-Policy), generated from the policy's
+    /// names, prefixes, categories and `unknown_cookies` and from what
+    /// `consent` grants. Put it first in `<head>`, before any script that
+    /// may write cookies.
+    ///
+    /// In the page it drops each write through `document.cookie` and the
+    /// Cookie Store API (`cookieStore.set`) whose cookie the consent does not
+    /// allow — the same decision as the layer's for `Set-Cookie` — and lets
+    /// removals and the consent cookie through. It defines
+    /// `window.cookieConsent`: `granted` (the granted category ids),
+    /// `allows(id)`, and `update(ids)`, for a JavaScript banner to call when
+    /// the visitor chooses, so later writes follow the new choice without a
+    /// reload. About 1.6 KiB of code plus the policy's names; no dependency.
+    ///
+    /// ```
+    /// # use cookie_consent_core::{Policy, Signals};
+    /// let policy = Policy::from_toml_str(r#"
+    ///     [[categories]]
+    ///     id = "analytics"
+    ///     [[cookies]]
+    ///     name = "_ga"
+    ///     category = "analytics"
+    /// "#)?;
+    /// let consent = policy.read_consent([""], Signals::default());
+    /// let guard = policy.render_cookie_guard(&consent, None);
+    /// assert!(guard.contains(r#"e={"_ga":1}"#));
+    /// assert!(guard.contains("g=[true,false]"));
+    /// # Ok::<(), cookie_consent_core::PolicyError>(())
+    /// ```
+    pub fn render_cookie_guard(&self, consent: &Consent, nonce: Option<&str>) -> String {
+        let inner = &self.inner;
+        let mut exact = serde_json::Map::new();
+        let mut prefixes: Vec<(&str, usize)> = Vec::new();
+        for (rule, &category) in inner.rules.iter().zip(&inner.rule_category) {
+            match rule.prefix() {
+                Some(prefix) => prefixes.push((prefix, category)),
+                None => {
+                    exact.insert(rule.name.clone(), category.into());
+                }
+            }
+        }
+        // The longest prefix first: the first that matches is the one §4 takes.
+        prefixes.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+        let unknown = match inner.unknown {
+            UnknownRule::Strip => UNKNOWN_STRIP,
+            UnknownRule::Keep => UNKNOWN_KEEP,
+            UnknownRule::Category(index) => i64::try_from(index).unwrap_or(UNKNOWN_STRIP),
+        };
+        let ids: Vec<&str> = self.categories().iter().map(|c| c.id.as_str()).collect();
+        // A page rendered from consent: the read is noted, so the response varies on it.
+        let _ = consent.granted_set();
+        let granted: Vec<bool> = (0..ids.len())
+            .map(|i| i == 0 || consent.grants_index(self, i))
+            .collect();
+        let json = |value: serde_json::Value| script_safe(&value.to_string());
+        let mut out = script_open(nonce);
+        let _ = write!(
+            out,
+            "(function(d,w){{var n={},e={},p={},u={unknown},c={},g={};\n{GUARD}}})(document,window);</script>\n",
+            json(inner.consent_name().into()),
+            json(exact.into()),
+            json(serde_json::json!(prefixes)),
+            json(serde_json::json!(ids)),
+            json(serde_json::json!(granted)),
+        );
+        out
+    }
+}
+
+/// JSON that cannot end the `<script>` it sits in.
+fn script_safe(json: &str) -> String {
+    json.replace('<', "\\u003c")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GUARD;
+    use crate::{Policy, Signals};
+
+    #[test]
+    fn the_data_follows_the_policy_and_the_code_stays_small() {
+        let policy = Policy::from_toml_str(
+            "unknown_cookies = \"analytics\"\n[[categories]]\nid = \"analytics\"\n\
+             [[cookies]]\nname = \"_ga_*\"\ncategory = \"analytics\"\n\
+             [[cookies]]\nname = \"_g*\"\ncategory = \"essential\"\n\
+             [[cookies]]\nname = \"sid\"\ncategory = \"essential\"\n",
+        )
+        .unwrap();
+        let consent = policy.read_consent([""], Signals::default());
+        let guard = policy.render_cookie_guard(&consent, Some("n1"));
+        assert!(
+            guard.starts_with("<script nonce=\"n1\">(function(d,w){var n=\"cookie-preferences\",e={\"sid\":0},p=[[\"_ga_\",1],[\"_g\",0]],u=1,c=[\"essential\",\"analytics\"],g=[true,false];\n"),
+            "{guard}"
+        );
+        assert!(guard.ends_with("})(document,window);</script>\n"));
+        assert!(
+            GUARD.len() < 1700,
+            "the guard's code is {} bytes",
+            GUARD.len()
+        );
+    }
+}
