@@ -67,4 +67,5 @@ pub use policy::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyBuilder, PolicyError,
     SameSite, UnknownCookies, ESSENTIAL,
 };
+pub use render::{BannerButton, BannerCategory, BannerCookie, BannerView, Locale};
 pub use source::{ConsentFormat, ConsentSource, FormatReading};

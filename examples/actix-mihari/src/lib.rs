@@ -1,6 +1,6 @@
 //! The demo site on actix-web (DESIGN §7), with Mihari's policy embedded.
 
-use actix_web::http::header::{ContentType, SET_COOKIE};
+use actix_web::http::header::{ContentType, ACCEPT_LANGUAGE, SET_COOKIE, VARY};
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use cookie_consent_actix::{consent_endpoint, Consent, ConsentMiddleware, Policy, PolicyError};
 use cookie_consent_demo as demo;
@@ -64,15 +64,23 @@ async fn home(policy: web::Data<Policy>, consent: Consent, request: HttpRequest)
         .query_string()
         .split('&')
         .any(|p| p == "cookie-settings");
+    let page = demo::home_page(&policy, &consent, settings, accept_language(&request));
     with_cookies(HttpResponse::Ok(), demo::home_cookies(&policy))
         .content_type(ContentType::html())
-        .body(demo::home_page(&policy, &consent, settings))
+        .append_header((VARY, "Accept-Language"))
+        .body(page)
 }
 
-async fn cookie_policy(policy: web::Data<Policy>) -> HttpResponse {
+/// The request's `Accept-Language`, for the page's locale.
+fn accept_language(request: &HttpRequest) -> Option<&str> {
+    request.headers().get(ACCEPT_LANGUAGE)?.to_str().ok()
+}
+
+async fn cookie_policy(policy: web::Data<Policy>, request: HttpRequest) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ContentType::html())
-        .body(demo::policy_page(&policy))
+        .append_header((VARY, "Accept-Language"))
+        .body(demo::policy_page(&policy, accept_language(&request)))
 }
 
 async fn demo_set(query: web::Query<Vec<(String, String)>>) -> HttpResponse {

@@ -1,8 +1,8 @@
 //! The demo site on axum (DESIGN §7), with Minopa's policy embedded.
 
 use axum::extract::{Query, RawQuery};
-use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
-use axum::http::StatusCode;
+use axum::http::header::{HeaderName, ACCEPT_LANGUAGE, CONTENT_TYPE, SET_COOKIE, VARY};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -42,20 +42,28 @@ fn with_cookies(cookies: Vec<String>, body: impl IntoResponse) -> Response {
     (AppendHeaders(headers), body).into_response()
 }
 
+/// The request's `Accept-Language`, for the page's locale.
+fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers.get(ACCEPT_LANGUAGE)?.to_str().ok()
+}
+
+/// Pages in the visitor's language vary on the header that chose it.
+const VARY_LANGUAGE: [(HeaderName, &str); 1] = [(VARY, "Accept-Language")];
+
 async fn home(
     Extension(policy): Extension<Policy>,
     consent: Consent,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> Response {
     let settings = query.is_some_and(|q| q.split('&').any(|p| p == "cookie-settings"));
-    with_cookies(
-        demo::home_cookies(&policy),
-        Html(demo::home_page(&policy, &consent, settings)),
-    )
+    let page = demo::home_page(&policy, &consent, settings, accept_language(&headers));
+    with_cookies(demo::home_cookies(&policy), (VARY_LANGUAGE, Html(page)))
 }
 
-async fn cookie_policy(Extension(policy): Extension<Policy>) -> Html<String> {
-    Html(demo::policy_page(&policy))
+async fn cookie_policy(Extension(policy): Extension<Policy>, headers: HeaderMap) -> Response {
+    let page = demo::policy_page(&policy, accept_language(&headers));
+    (VARY_LANGUAGE, Html(page)).into_response()
 }
 
 async fn demo_set(Query(query): Query<Vec<(String, String)>>) -> Response {

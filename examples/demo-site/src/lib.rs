@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use cookie_consent_core::{Consent, CookieRule, Policy, PolicyError, ESSENTIAL};
+use cookie_consent_core::{Consent, CookieRule, Locale, Policy, PolicyError, ESSENTIAL};
 
 /// Where a demo site listens and which policy it enforces.
 #[derive(Debug)]
@@ -116,14 +116,18 @@ table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}th,td{bo
 .cookie-banner fieldset div{padding:.25rem 0}summary{cursor:pointer;padding:.5rem 0}\
 :focus-visible{outline:3px solid #0057b7;outline-offset:2px}footer{margin-top:2rem;border-top:1px solid #ccc}";
 
-fn page(policy: &Policy, title: &str, scripts: &str, body: &str) -> String {
+fn page(locale: &Locale<'_>, title: &str, scripts: &str, body: &str) -> String {
+    let text = |key| locale.text_by_key(key).unwrap_or_default();
     format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n{scripts}<meta charset=\"utf-8\">\n\
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n{scripts}<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title} — {site}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\
-         <footer><p><a href=\"/?cookie-settings\" id=\"cookie-settings\">Cookie settings</a> · \
-         <a href=\"/cookie-policy\">Cookie policy</a></p></footer>\n</body>\n</html>\n",
-        site = policy.name(),
+         <footer><p><a href=\"/?cookie-settings\" id=\"cookie-settings\">{settings}</a> · \
+         <a href=\"/cookie-policy\">{policy}</a></p></footer>\n</body>\n</html>\n",
+        lang = locale.tag(),
+        site = locale.policy().name(),
+        settings = text("cookie_settings"),
+        policy = text("policy_title"),
     )
 }
 
@@ -181,12 +185,20 @@ fn home_scripts(policy: &Policy, consent: &Consent) -> String {
     scripts
 }
 
-/// The home page: the banner when consent is needed or the visitor asked for
-/// the settings, and the analytics script only when analytics is granted.
-pub fn home_page(policy: &Policy, consent: &Consent, settings_requested: bool) -> String {
-    let mut body = format!("<main>\n<h1>Welcome to {}</h1>\n", policy.name());
+/// The home page in the visitor's language (`accept_language`): the banner
+/// when consent is needed or the visitor asked for the settings, and the
+/// analytics script only when analytics is granted. The page depends on
+/// `Accept-Language`: answer it with `Vary: Accept-Language`.
+pub fn home_page(
+    policy: &Policy,
+    consent: &Consent,
+    settings_requested: bool,
+    accept_language: Option<&str>,
+) -> String {
+    let locale = policy.locale(accept_language);
+    let mut body = format!("<main>\n<h1>{}</h1>\n", policy.name());
     if consent.needs_prompt() || settings_requested {
-        body.push_str(&policy.render_banner(consent, "/consent"));
+        body.push_str(&locale.render_banner(consent, "/consent", "/cookie-policy"));
     }
     let _ = writeln!(
         body,
@@ -199,16 +211,24 @@ pub fn home_page(policy: &Policy, consent: &Consent, settings_requested: bool) -
         body.push_str("<script src=\"/analytics.js\" data-category=\"analytics\"></script>\n");
     }
     body.push_str("</main>\n");
-    page(policy, "Home", &home_scripts(policy, consent), &body)
+    page(
+        &locale,
+        policy.name(),
+        &home_scripts(policy, consent),
+        &body,
+    )
 }
 
-/// The cookie-policy page, rendered from the policy.
-pub fn policy_page(policy: &Policy) -> String {
+/// The cookie-policy page, rendered from the policy in the visitor's
+/// language (answer it with `Vary: Accept-Language`).
+pub fn policy_page(policy: &Policy, accept_language: Option<&str>) -> String {
+    let locale = policy.locale(accept_language);
+    let title = locale.text_by_key("policy_title").unwrap_or_default();
     page(
-        policy,
-        "Cookie policy",
+        &locale,
+        title,
         "",
-        &format!("<main>\n{}</main>\n", policy.render_html()),
+        &format!("<main>\n{}</main>\n", locale.render_html()),
     )
 }
 

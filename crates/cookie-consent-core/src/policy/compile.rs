@@ -12,7 +12,7 @@ use super::{
     Compiled, CookieRule, Policy, PolicyError, Settings, UnknownCookies, UnknownRule, ESSENTIAL,
 };
 use crate::category::{Category, CategorySet};
-use crate::render::ConsentMode;
+use crate::render::{ConsentMode, Locales};
 use crate::source::{CompiledSource, ConsentSource, Format};
 use crate::syntax::is_cookie_name;
 
@@ -84,6 +84,14 @@ impl Policy {
             })
             .transpose()?;
 
+        let locales = Locales::compile(
+            &settings.locales,
+            &settings.default_locale,
+            &categories,
+            &rules,
+            &|tag: &str, key: &str| text.and_then(|t| t.line_of_locale(tag, key)),
+        )?;
+
         let all = CategorySet::first(categories.len());
         let gpc = categories
             .iter()
@@ -104,6 +112,7 @@ impl Policy {
                 gpc,
                 sources,
                 consent_mode,
+                locales,
             }),
         })
     }

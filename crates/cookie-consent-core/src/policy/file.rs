@@ -14,7 +14,7 @@ use super::{
     UnknownCookies,
 };
 use crate::category::Category;
-use crate::render::ConsentModeConfig;
+use crate::render::{ConsentModeConfig, LocaleConfig};
 use crate::source::{ConsentSource, Format};
 
 /// A value and, when it came from text, the bytes it came from.
@@ -91,6 +91,47 @@ impl Source<'_> {
         Some(line_number(self.text, span.start))
     }
 
+    /// The line of `key` (a dotted path such as `categories.ads.title`)
+    /// under `[locales.<tag>]`: in TOML, under the deepest table header of
+    /// the path; in JSON, the first line naming its last part after the tag.
+    pub(crate) fn line_of_locale(&self, tag: &str, key: &str) -> Option<usize> {
+        if tag.is_empty() {
+            return self.line_of_top_key(key);
+        }
+        let mut parts = vec![tag];
+        parts.extend(key.split('.').filter(|p| !p.is_empty()));
+        let normalized = |line: &str| line.trim().replace(['"', ' '], "");
+        let mut offset = 0;
+        let mut headers = Vec::new();
+        for line in self.text.split_inclusive('\n') {
+            headers.push((offset, normalized(line)));
+            offset += line.len();
+        }
+        for n in (1..=parts.len()).rev() {
+            let header = format!("[locales.{}", parts[..n].join("."));
+            let found = headers.iter().find(|(_, line)| {
+                line.strip_prefix(&header)
+                    .is_some_and(|rest| rest.starts_with(']'))
+            });
+            if let Some(&(start, _)) = found {
+                let rest = parts[n..].join(".");
+                return if rest.is_empty() {
+                    Some(line_number(self.text, start))
+                } else {
+                    self.line_of_key(Some(&(start..start + 1)), &rest)
+                };
+            }
+        }
+        // JSON: the tag's line, then the first line after it naming the key's last part.
+        let quoted = |word: &str| format!("\"{word}\"");
+        let tag_at = self.text.find(&quoted(tag))?;
+        let last = parts.last().copied().unwrap_or(tag);
+        let at = self.text[tag_at..]
+            .find(&quoted(last))
+            .map_or(tag_at, |i| tag_at + i);
+        Some(line_number(self.text, at))
+    }
+
     /// The line of a top-level key, the first line that starts with it.
     pub(crate) fn line_of_top_key(&self, key: &str) -> Option<usize> {
         self.line_of_key(Some(&(0..self.text.len())), key)
@@ -159,6 +200,9 @@ struct RawDoc<C, K, S, Q, M> {
     #[serde(default = "Vec::new")]
     consent_sources: Vec<Q>,
     consent_mode: Option<M>,
+    default_locale: Option<String>,
+    #[serde(default)]
+    locales: std::collections::BTreeMap<String, LocaleConfig>,
 }
 
 /// `updated`: a TOML date (`2026-03-01`), or the same as a string (JSON).
@@ -209,6 +253,11 @@ impl<C, K, S, Q, M> RawDoc<C, K, S, Q, M> {
             honor_usp: self.honor_usp,
             consent_sources: Vec::new(),
             consent_mode: None,
+            default_locale: self
+                .default_locale
+                .clone()
+                .unwrap_or_else(|| Settings::default().default_locale),
+            locales: self.locales.clone(),
         }
     }
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::render::{ConsentMode, ConsentModeConfig};
+use crate::render::{ConsentMode, ConsentModeConfig, LocaleConfig, Locales};
 use crate::source::{CompiledSource, ConsentSource};
 use crate::syntax::is_cookie_name;
 
@@ -227,6 +227,10 @@ pub(crate) struct Settings {
     pub(crate) consent_sources: Vec<ConsentSource>,
     /// `[consent_mode]` as written (§11); `None`: no Consent Mode script.
     pub(crate) consent_mode: Option<ConsentModeConfig>,
+    /// The locale of a request that asks for none the policy speaks (§12).
+    pub(crate) default_locale: String,
+    /// `[locales.<tag>]` as written.
+    pub(crate) locales: std::collections::BTreeMap<String, LocaleConfig>,
 }
 
 impl Default for Settings {
@@ -248,6 +252,8 @@ impl Default for Settings {
             honor_usp: false,
             consent_sources: Vec::new(),
             consent_mode: None,
+            default_locale: "en".to_owned(),
+            locales: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -297,6 +303,8 @@ pub(crate) struct Compiled {
     pub(crate) sources: Vec<CompiledSource>,
     /// `[consent_mode]`, validated.
     pub(crate) consent_mode: Option<ConsentMode>,
+    /// The built-in locales and `[locales]`, validated.
+    pub(crate) locales: Locales,
 }
 
 impl std::fmt::Debug for Policy {

@@ -2,35 +2,29 @@
 //! and the consent banner, rendered from the same [`Policy`] the layer
 //! enforces, so the document and the enforcement cannot drift apart.
 
+mod banner;
 mod consent_mode;
 mod cookie_guard;
+mod locale;
+mod page;
+mod texts;
 
-use std::fmt::Write as _;
+use html_escape::encode_double_quoted_attribute as attr;
 
-use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
-
+pub use banner::{BannerButton, BannerCategory, BannerCookie, BannerView};
 pub(crate) use consent_mode::{ConsentMode, ConsentModeConfig};
+pub use locale::Locale;
+pub(crate) use locale::{LocaleConfig, Locales};
 
-use crate::category::Category;
 use crate::consent::Consent;
-use crate::policy::{CookieRule, Policy};
+use crate::policy::Policy;
 
-const COLUMNS: [&str; 4] = ["Cookie", "Provider", "Purpose", "Expiry"];
-
+/// The renderings in the policy's default locale; [`Policy::locale`] gives
+/// those of the visitor's language.
 impl Policy {
-    /// The cookies declared in the category at `index`, in file order.
-    fn cookies_in(&self, index: usize) -> impl Iterator<Item = &CookieRule> {
-        let categories = &self.inner.rule_category;
-        self.cookies()
-            .iter()
-            .zip(categories)
-            .filter(move |(_, &c)| c == index)
-            .map(|(r, _)| r)
-    }
-
-    /// The policy document in Markdown: per category a heading, its
-    /// description, the table Cookie / Provider / Purpose / Expiry, then
-    /// retention and legal basis.
+    /// The policy document in Markdown, in the default locale: per category a
+    /// heading, its description, the table Cookie / Provider / Purpose /
+    /// Expiry, then retention and legal basis.
     ///
     /// ```
     /// let policy = cookie_consent_core::Policy::from_toml_str(r#"
@@ -47,139 +41,18 @@ impl Policy {
     /// # Ok::<(), cookie_consent_core::PolicyError>(())
     /// ```
     pub fn render_markdown(&self) -> String {
-        let cell = |s: &str| s.replace('|', "\\|");
-        let mut out = format!("# Cookie Policy{}\n", heading_suffix(self.name()));
-        if let Some(date) = self.updated() {
-            let _ = write!(out, "\nLast updated: {date}\n");
-        }
-        for (index, category) in self.categories().iter().enumerate() {
-            let _ = write!(out, "\n## {}\n", category.title);
-            if !category.description.is_empty() {
-                let _ = write!(out, "\n{}\n", category.description);
-            }
-            let mut rows = self.cookies_in(index).peekable();
-            if rows.peek().is_none() {
-                out.push_str("\nNo cookies of this category are set.\n");
-            } else {
-                let _ = write!(out, "\n| {} |\n|---|---|---|---|\n", COLUMNS.join(" | "));
-                for rule in rows {
-                    let cells =
-                        [&rule.name, &rule.provider, &rule.purpose, &rule.expiry].map(|s| cell(s));
-                    let _ = writeln!(out, "| {} |", cells.join(" | "));
-                }
-            }
-            for (label, value) in details(category) {
-                let _ = write!(out, "\n**{label}:** {value}\n");
-            }
-        }
-        out
+        self.locale(None).render_markdown()
     }
 
-    /// The policy page as an HTML fragment (an `<article>`), every text escaped.
+    /// The policy page as an HTML fragment (an `<article>`) in the default
+    /// locale, every text escaped.
     pub fn render_html(&self) -> String {
-        let mut out = format!(
-            "<article class=\"cookie-policy\">\n<h1>Cookie Policy{}</h1>\n",
-            text(&heading_suffix(self.name()))
-        );
-        if let Some(date) = self.updated() {
-            let _ = writeln!(
-                out,
-                "<p class=\"cookie-policy-updated\">Last updated: <time datetime=\"{date}\">{date}</time></p>"
-            );
-        }
-        for (index, category) in self.categories().iter().enumerate() {
-            let _ = write!(
-                out,
-                "<section id=\"category-{}\">\n<h2>{}</h2>\n",
-                attr(&category.id),
-                text(&category.title)
-            );
-            if !category.description.is_empty() {
-                let _ = writeln!(out, "<p>{}</p>", text(&category.description));
-            }
-            let mut rows = self.cookies_in(index).peekable();
-            if rows.peek().is_none() {
-                out.push_str("<p>No cookies of this category are set.</p>\n");
-            } else {
-                out.push_str("<table>\n<thead><tr>");
-                for column in COLUMNS {
-                    let _ = write!(out, "<th scope=\"col\">{column}</th>");
-                }
-                out.push_str("</tr></thead>\n<tbody>\n");
-                for rule in rows {
-                    let _ = writeln!(
-                        out,
-                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        text(&rule.name),
-                        text(&rule.provider),
-                        text(&rule.purpose),
-                        text(&rule.expiry)
-                    );
-                }
-                out.push_str("</tbody>\n</table>\n");
-            }
-            let details = details(category);
-            if !details.is_empty() {
-                out.push_str("<dl>\n");
-                for (label, value) in details {
-                    let _ = writeln!(out, "<dt>{label}</dt><dd>{}</dd>", text(value));
-                }
-                out.push_str("</dl>\n");
-            }
-            out.push_str("</section>\n");
-        }
-        out.push_str("</article>\n");
-        out
+        self.locale(None).render_html()
     }
 
-    /// The consent banner as an HTML fragment: plain forms posting to `action`
-    /// (so it works without JavaScript) with the fields [`ConsentChoice::from_form`]
-    /// reads — Accept all, Reject optional, and Customize: a labelled checkbox
-    /// per optional category, pre-filled from `consent`.
-    ///
-    /// [`ConsentChoice::from_form`]: crate::ConsentChoice::from_form
-    pub fn render_banner(&self, consent: &Consent, action: &str) -> String {
-        let action = attr(action);
-        let optional: Vec<&Category> = self.categories().iter().skip(1).collect();
-        let names: Vec<&str> = optional.iter().map(|c| c.title.as_str()).collect();
-        let mut out = String::with_capacity(2048);
-        let _ = write!(
-            out,
-            "<section class=\"cookie-banner\" id=\"cookie-banner\" aria-labelledby=\"cookie-banner-title\">\n\
-             <h2 id=\"cookie-banner-title\">Cookies{}</h2>\n\
-             <p>We use essential cookies to make this site work. With your consent we would also use: {}. \
-             <a href=\"/cookie-policy\">Read the cookie policy</a>.</p>\n\
-             <form method=\"post\" action=\"{action}\" class=\"cookie-banner-choices\">\n\
-             <button type=\"submit\" name=\"action\" value=\"accept-all\">Accept all</button>\n\
-             <button type=\"submit\" name=\"action\" value=\"reject-optional\">Reject optional</button>\n\
-             </form>\n\
-             <details id=\"cookie-customize\">\n<summary>Customize</summary>\n\
-             <form method=\"post\" action=\"{action}\">\n<fieldset>\n<legend>Choose the cookies you allow</legend>\n\
-             <div><input type=\"checkbox\" id=\"consent-essential\" checked disabled> \
-             <label for=\"consent-essential\">{} (always on)</label></div>\n",
-            text(&heading_suffix(self.name()).replace(" — ", " on ")),
-            text(&names.join(", ")),
-            text(&self.categories()[0].title),
-        );
-        for category in optional {
-            let checked = if consent.allows(&category.id) {
-                " checked"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                out,
-                "<div><input type=\"checkbox\" id=\"consent-{id}\" name=\"category\" value=\"{id}\"{checked}> \
-                 <label for=\"consent-{id}\">{title}</label></div>",
-                id = attr(&category.id),
-                title = text(&category.title),
-            );
-        }
-        out.push_str(
-            "</fieldset>\n<button type=\"submit\" name=\"action\" value=\"save\">Save choices</button>\n\
-             </form>\n</details>\n</section>\n",
-        );
-        out
+    /// The consent banner in the default locale: see [`Locale::render_banner`].
+    pub fn render_banner(&self, consent: &Consent, action: &str, policy_url: &str) -> String {
+        self.locale(None).render_banner(consent, action, policy_url)
     }
 }
 
@@ -189,25 +62,6 @@ fn script_open(nonce: Option<&str>) -> String {
         Some(nonce) => format!("<script nonce=\"{}\">", attr(nonce)),
         None => "<script>".to_owned(),
     }
-}
-
-fn heading_suffix(name: &str) -> String {
-    if name.is_empty() {
-        String::new()
-    } else {
-        format!(" — {name}")
-    }
-}
-
-/// Retention and legal basis, when the policy states them.
-fn details(category: &Category) -> Vec<(&'static str, &str)> {
-    [
-        ("Retention", category.retention.as_str()),
-        ("Legal basis", category.legal_basis.as_str()),
-    ]
-    .into_iter()
-    .filter(|(_, value)| !value.is_empty())
-    .collect()
 }
 
 #[cfg(test)]
@@ -294,20 +148,24 @@ mod tests {
             [r#"cookie-preferences={"categories":{"ads":true}}"#],
             Signals::default(),
         );
-        let banner = p.render_banner(&consent, "/consent");
+        let banner = p.render_banner(&consent, "/consent", "/legal/cookies?x=1&y=2");
         for expected in [
+            r#"<a href="/legal/cookies?x=1&amp;y=2">Read the cookie policy</a>"#,
             r#"<form method="post" action="/consent" class="cookie-banner-choices">"#,
             r#"<button type="submit" name="action" value="accept-all">Accept all</button>"#,
             r#"<button type="submit" name="action" value="reject-optional">Reject optional</button>"#,
-            r#"<input type="checkbox" id="consent-analytics" name="category" value="analytics"> <label for="consent-analytics">Analytics &lt;b&gt;</label>"#,
-            r#"<input type="checkbox" id="consent-ads" name="category" value="ads" checked> <label for="consent-ads">Ads</label>"#,
+            r#"<input type="checkbox" id="consent-analytics" name="category" value="analytics" aria-describedby="consent-analytics-about"> <label for="consent-analytics">Analytics &lt;b&gt;</label>"#,
+            r#"<div id="consent-analytics-about"><p>Counts "visits" &amp; pages</p><ul class="cookie-list"><li><code>_ga</code> — &lt;Google&gt;</li></ul></div>"#,
+            r#"<input type="checkbox" id="consent-ads" name="category" value="ads" checked aria-describedby="consent-ads-about"> <label for="consent-ads">Ads</label>"#,
+            r#"<div id="consent-ads-about"></div>"#,
             r#"<button type="submit" name="action" value="save">Save choices</button>"#,
             "With your consent we would also use: Analytics &lt;b&gt;, Ads.",
         ] {
             assert!(banner.contains(expected), "missing {expected}\n{banner}");
         }
         assert!(
-            banner.contains(r#"<label for="consent-essential">Essential (always on)</label>"#),
+            banner.contains(r#"<label for="consent-essential">Essential (always on)</label>
+<div id="consent-essential-about"><ul class="cookie-list"><li><code>sid</code> — Shop; Keeps you | logged in; Session</li></ul></div>"#),
             "{banner}"
         );
     }

@@ -1,0 +1,173 @@
+//! The cookie-policy page, in Markdown and HTML, in one locale.
+
+use std::fmt::Write as _;
+
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+
+use super::locale::Locale;
+use super::texts::Text;
+use crate::policy::CookieRule;
+
+/// One row of a category's table, in the locale.
+struct Row<'p> {
+    name: &'p str,
+    provider: &'p str,
+    purpose: &'p str,
+    expiry: &'p str,
+}
+
+impl<'p> Locale<'p> {
+    /// The rules of category `index`, in file order, with their rule index.
+    pub(crate) fn rules_in(&self, index: usize) -> impl Iterator<Item = (usize, &'p CookieRule)> {
+        let policy = self.policy;
+        policy
+            .cookies()
+            .iter()
+            .enumerate()
+            .filter(move |&(rule, _)| policy.inner.rule_category[rule] == index)
+    }
+
+    /// The cookies of category `index` as this locale shows them.
+    fn rows(&self, index: usize) -> Vec<Row<'p>> {
+        self.rules_in(index)
+            .map(|(i, rule)| Row {
+                name: &rule.name,
+                provider: self.cookie(i, |t| &t.provider).unwrap_or(&rule.provider),
+                purpose: self.cookie(i, |t| &t.purpose).unwrap_or(&rule.purpose),
+                expiry: self.cookie(i, |t| &t.expiry).unwrap_or(&rule.expiry),
+            })
+            .collect()
+    }
+
+    /// Retention and legal basis of category `index`, when stated.
+    fn details(&self, index: usize) -> Vec<(&'p str, &'p str)> {
+        let category = &self.policy.categories()[index];
+        [
+            (
+                self.text(Text::Retention),
+                self.category(index, |t| &t.retention)
+                    .unwrap_or(&category.retention),
+            ),
+            (
+                self.text(Text::LegalBasis),
+                self.category(index, |t| &t.legal_basis)
+                    .unwrap_or(&category.legal_basis),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .collect()
+    }
+
+    fn heading(&self) -> String {
+        match self.policy.name() {
+            "" => self.text(Text::PolicyTitle).to_owned(),
+            name => format!("{} — {name}", self.text(Text::PolicyTitle)),
+        }
+    }
+
+    fn columns(&self) -> [&'p str; 4] {
+        [
+            Text::ColumnCookie,
+            Text::ColumnProvider,
+            Text::ColumnPurpose,
+            Text::ColumnExpiry,
+        ]
+        .map(|t| self.text(t))
+    }
+
+    /// The policy document in Markdown, in this locale.
+    pub fn render_markdown(&self) -> String {
+        let cell = |s: &str| s.replace('|', "\\|");
+        let mut out = format!("# {}\n", self.heading());
+        if let Some(date) = self.policy.updated() {
+            let _ = write!(out, "\n{}: {date}\n", self.text(Text::LastUpdated));
+        }
+        for index in 0..self.policy.categories().len() {
+            let _ = write!(out, "\n## {}\n", self.category_title(index));
+            let description = self.category_description(index);
+            if !description.is_empty() {
+                let _ = write!(out, "\n{description}\n");
+            }
+            let rows = self.rows(index);
+            if rows.is_empty() {
+                let _ = write!(out, "\n{}\n", self.text(Text::NoCookies));
+            } else {
+                let _ = write!(
+                    out,
+                    "\n| {} |\n|---|---|---|---|\n",
+                    self.columns().join(" | ")
+                );
+                for row in rows {
+                    let cells = [row.name, row.provider, row.purpose, row.expiry].map(cell);
+                    let _ = writeln!(out, "| {} |", cells.join(" | "));
+                }
+            }
+            for (label, value) in self.details(index) {
+                let _ = write!(out, "\n**{label}:** {value}\n");
+            }
+        }
+        out
+    }
+
+    /// The policy page as an HTML fragment (an `<article lang>`) in this
+    /// locale, every text escaped.
+    pub fn render_html(&self) -> String {
+        let mut out = format!(
+            "<article class=\"cookie-policy\" lang=\"{}\">\n<h1>{}</h1>\n",
+            attr(self.tag()),
+            text(&self.heading())
+        );
+        if let Some(date) = self.policy.updated() {
+            let _ = writeln!(
+                out,
+                "<p class=\"cookie-policy-updated\">{}: <time datetime=\"{date}\">{date}</time></p>",
+                text(self.text(Text::LastUpdated))
+            );
+        }
+        for (index, category) in self.policy.categories().iter().enumerate() {
+            let _ = write!(
+                out,
+                "<section id=\"category-{}\">\n<h2>{}</h2>\n",
+                attr(&category.id),
+                text(self.category_title(index))
+            );
+            let description = self.category_description(index);
+            if !description.is_empty() {
+                let _ = writeln!(out, "<p>{}</p>", text(description));
+            }
+            let rows = self.rows(index);
+            if rows.is_empty() {
+                let _ = writeln!(out, "<p>{}</p>", text(self.text(Text::NoCookies)));
+            } else {
+                out.push_str("<table>\n<thead><tr>");
+                for column in self.columns() {
+                    let _ = write!(out, "<th scope=\"col\">{}</th>", text(column));
+                }
+                out.push_str("</tr></thead>\n<tbody>\n");
+                for row in rows {
+                    let _ = writeln!(
+                        out,
+                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        text(row.name),
+                        text(row.provider),
+                        text(row.purpose),
+                        text(row.expiry)
+                    );
+                }
+                out.push_str("</tbody>\n</table>\n");
+            }
+            let details = self.details(index);
+            if !details.is_empty() {
+                out.push_str("<dl>\n");
+                for (label, value) in details {
+                    let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", text(label), text(value));
+                }
+                out.push_str("</dl>\n");
+            }
+            out.push_str("</section>\n");
+        }
+        out.push_str("</article>\n");
+        out
+    }
+}
