@@ -1057,3 +1057,71 @@ fn both_demo_sites_serve_gpc_json_and_start_the_head_with_the_page_scripts() {
         }
     });
 }
+
+/// Languages (§12) on both demo sites over HTTP: `Accept-Language` picks the
+/// banner's and the policy page's language and `<html lang>`; Minopa's
+/// `[locales.de]` translations appear; what they leave out falls back per key
+/// (built-in German texts, the policy's own English purposes); an unknown
+/// language gets the default; the pages vary on `Accept-Language`.
+#[test]
+fn both_demo_sites_speak_the_visitors_language() {
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    tokio.block_on(async {
+        let minopa = Site::Minopa.policy();
+        let sites = [
+            ("axum demo", serve_axum_demo(minopa.clone()).await),
+            ("actix demo", serve_actix_demo(minopa.clone())),
+        ];
+        let german = [("accept-language", "de-DE,de;q=0.9,en;q=0.8")];
+        for (target, addr) in sites {
+            let home = send(addr, "GET", "/", &german, "").await;
+            for expected in [
+                "<html lang=\"de\">",
+                "<section class=\"cookie-banner\" id=\"cookie-banner\" lang=\"de\"",
+                "<h2 id=\"cookie-banner-title\">Cookies auf Minopa</h2>",
+                ">Alle akzeptieren</button>",
+                ">Optionale ablehnen</button>",
+                "<summary>Anpassen</summary>",
+                // Minopa's own translation of a category title.
+                "<label for=\"consent-essential\">Notwendige Cookies (immer aktiv)</label>",
+                "Mit Ihrer Einwilligung würden wir außerdem verwenden: Funktionale Cookies, Analyse-Cookies, Marketing-Cookies.",
+                // Customize lists each category's cookies, translated where Minopa translates them.
+                "<li><code>_ga</code> — Google Analytics; Unterscheidet Nutzer anhand einer zufällig erzeugten Nummer; 2 Jahre</li>",
+                // …and in English where it does not: per key.
+                "<li><code>_gid</code> — Google Analytics; Distinguishes unique users for a 24-hour period; 24 hours</li>",
+                ">Cookie-Einstellungen</a>",
+            ] {
+                assert!(home.body.contains(expected), "{target}: missing {expected}\n{}", home.body);
+            }
+            assert!(
+                home.vary.iter().any(|v| v.contains("Accept-Language")),
+                "{target}: {:?}",
+                home.vary
+            );
+
+            let page = send(addr, "GET", "/cookie-policy", &german, "").await;
+            for expected in [
+                "<html lang=\"de\">",
+                "<h1>Cookie-Richtlinie — Minopa</h1>",
+                "<h2>Analyse-Cookies</h2>",
+                "<th scope=\"col\">Anbieter</th>",
+                "<dt>Rechtsgrundlage</dt>",
+            ] {
+                assert!(page.body.contains(expected), "{target}: missing {expected}\n{}", page.body);
+            }
+
+            for other in ["ja", "it-IT, pt;q=0.5", ""] {
+                let home = send(addr, "GET", "/", &[("accept-language", other)], "").await;
+                assert!(home.body.contains("<html lang=\"en\">"), "{target}, {other:?}");
+                assert!(home.body.contains(">Accept all</button>"), "{target}, {other:?}");
+            }
+            let french = send(addr, "GET", "/", &[("accept-language", "fr-CA")], "").await;
+            assert!(french.body.contains(">Tout accepter</button>"), "{target}");
+            // No French translation of Minopa's titles: its own English ones.
+            assert!(french.body.contains("Essential Cookies (toujours actifs)"), "{target}");
+        }
+    });
+}

@@ -140,7 +140,7 @@ impl<'p> Locale<'p> {
             lang: self.tag(),
             title,
             text: self
-                .text(Text::BannerText)
+                .text(Text::BannerBody)
                 .replace("{categories}", &optional.join(", ")),
             policy_url: policy_url.to_owned(),
             read_policy: self.text(Text::ReadPolicy),

@@ -6,7 +6,7 @@
 pub(crate) enum Text {
     BannerTitle,
     BannerTitleSite,
-    BannerText,
+    BannerBody,
     ReadPolicy,
     AcceptAll,
     RejectOptional,
@@ -30,7 +30,7 @@ impl Text {
     pub(crate) const ALL: [Text; 20] = [
         Text::BannerTitle,
         Text::BannerTitleSite,
-        Text::BannerText,
+        Text::BannerBody,
         Text::ReadPolicy,
         Text::AcceptAll,
         Text::RejectOptional,
@@ -55,7 +55,7 @@ impl Text {
         match self {
             Text::BannerTitle => "banner_title",
             Text::BannerTitleSite => "banner_title_site",
-            Text::BannerText => "banner_text",
+            Text::BannerBody => "banner_text",
             Text::ReadPolicy => "read_policy",
             Text::AcceptAll => "accept_all",
             Text::RejectOptional => "reject_optional",
@@ -195,7 +195,7 @@ mod tests {
                 "{tag}"
             );
             assert!(
-                texts[Text::BannerText.index()].contains("{categories}"),
+                texts[Text::BannerBody.index()].contains("{categories}"),
                 "{tag}"
             );
         }
