@@ -82,6 +82,11 @@ impl Drop for Driver {
 }
 
 async fn open_browser(driver: &Driver, profile: &Path) -> Client {
+    open_browser_in(driver, profile, "en-US,en").await
+}
+
+/// A browser whose requests carry `Accept-Language: languages`.
+async fn open_browser_in(driver: &Driver, profile: &Path, languages: &str) -> Client {
     let capabilities = serde_json::json!({
         "goog:chromeOptions": {
             "binary": CHROMIUM,
@@ -90,7 +95,9 @@ async fn open_browser(driver: &Driver, profile: &Path) -> Client {
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--window-size=390,844",
                 format!("--user-data-dir={}", profile.display()),
-            ]
+                format!("--accept-lang={languages}"),
+            ],
+            "prefs": { "intl.accept_languages": languages }
         }
     });
     let serde_json::Value::Object(capabilities) = capabilities else {
@@ -740,4 +747,132 @@ async fn the_actix_mihari_page_obeys_the_policy() {
     let mihari = policy(example_actix_mihari::EMBEDDED_POLICY);
     let addr = serve_actix_demo(mihari.clone());
     page_obeys_the_policy("mihari", addr, mihari).await;
+}
+
+/// axe-core (npm, `tests/js`) in the page: the serious and critical
+/// violations, each as "rule: help (targets)".
+async fn serious_violations(client: &Client, axe: &str) -> Vec<String> {
+    client.execute(axe, vec![]).await.expect("axe-core loads");
+    let script = "const done = arguments[arguments.length - 1];\
+        axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations\
+          .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+          .map(v => v.id + ': ' + v.help + ' (' + v.nodes.map(n => n.target.join(' ')).join(', ') + ')')));";
+    let found = client
+        .execute_async(script, vec![])
+        .await
+        .expect("axe-core runs");
+    found
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// §12: axe-core finds no serious or critical violation on the home page with
+/// the banner open, with Customize open, and on the policy page, in English
+/// and German; and `<html lang>` is the negotiated locale. Screenshots of the
+/// German banner and Customize panel are written for the README when
+/// `COOKIE_CONSENT_SCREENSHOTS` names a folder.
+async fn pages_are_accessible(site: &str, addr: SocketAddr) {
+    let axe_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("js/node_modules/axe-core/axe.min.js");
+    let present = axe_path.exists();
+    if needed(site, present, "axe-core (npm ci --prefix tests/js)").is_none() {
+        return;
+    }
+    let axe = std::fs::read_to_string(&axe_path).unwrap();
+    let screenshots = std::env::var_os("COOKIE_CONSENT_SCREENSHOTS").map(std::path::PathBuf::from);
+    for (languages, lang) in [("en-US,en", "en"), ("de-DE,de", "de")] {
+        let dir = std::env::temp_dir().join(format!(
+            "cookie-consent-axe-{site}-{lang}-{}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let driver = Driver::start().await;
+        let client = open_browser_in(&driver, &dir.join("profile"), languages).await;
+        // A phone's width: headless Chromium keeps a wider window otherwise.
+        client.set_window_size(390, 844).await.unwrap();
+        let mut failures = Vec::new();
+
+        client.goto(&format!("http://{addr}/")).await.unwrap();
+        assert!(
+            banner_shown(&client).await,
+            "{site} {lang}: the banner is open"
+        );
+        let html_lang = evaluate(&client, "return document.documentElement.lang;").await;
+        assert_eq!(html_lang, lang, "{site}: <html lang> for {languages}");
+        let shot = |name: &str| {
+            screenshots
+                .as_ref()
+                .map(|d| d.join(format!("{site}-{lang}-{name}.png")))
+        };
+        if let Some(path) = shot("banner") {
+            std::fs::write(path, client.screenshot().await.unwrap()).unwrap();
+        }
+        failures.extend(
+            serious_violations(&client, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("banner: {v}")),
+        );
+
+        toggle(&client, "#cookie-customize summary").await;
+        let open = evaluate(
+            &client,
+            "return document.getElementById('cookie-customize').open;",
+        )
+        .await;
+        assert_eq!(open, true, "{site} {lang}: Customize opens");
+        if let Some(path) = shot("customize") {
+            // Tall enough for the whole panel, then back to the phone's size.
+            client.set_window_size(480, 2400).await.unwrap();
+            let panel = client.find(Locator::Id("cookie-banner")).await.unwrap();
+            std::fs::write(path, panel.screenshot().await.unwrap()).unwrap();
+            client.set_window_size(390, 844).await.unwrap();
+        }
+        failures.extend(
+            serious_violations(&client, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("customize: {v}")),
+        );
+
+        client
+            .goto(&format!("http://{addr}/cookie-policy"))
+            .await
+            .unwrap();
+        failures.extend(
+            serious_violations(&client, &axe)
+                .await
+                .into_iter()
+                .map(|v| format!("policy page: {v}")),
+        );
+
+        assert!(
+            failures.is_empty(),
+            "{site} in {lang}: serious or critical violations:\n{}",
+            failures.join("\n")
+        );
+        client.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir.join("profile"));
+    }
+}
+
+#[tokio::test]
+async fn the_axum_minopa_pages_are_accessible() {
+    if browser_available("the_axum_minopa_pages_are_accessible").is_none() {
+        return;
+    }
+    let minopa = policy(example_axum_minopa::EMBEDDED_POLICY);
+    pages_are_accessible("minopa", serve_axum_demo(minopa).await).await;
+}
+
+#[tokio::test]
+async fn the_actix_mihari_pages_are_accessible() {
+    if browser_available("the_actix_mihari_pages_are_accessible").is_none() {
+        return;
+    }
+    let mihari = policy(example_actix_mihari::EMBEDDED_POLICY);
+    pages_are_accessible("mihari", serve_actix_demo(mihari)).await;
 }

@@ -1070,7 +1070,11 @@ fn both_demo_sites_speak_the_visitors_language() {
         .build()
         .expect("a tokio runtime");
     tokio.block_on(async {
-        let minopa = Site::Minopa.policy();
+        // Minopa's policy with one German override, and one cookie field it leaves out.
+        let text = example_axum_minopa::EMBEDDED_POLICY
+            .replace("[locales.de.categories.essential]", "[locales.de]\nsave = \"Speichern\"\n\n[locales.de.categories.essential]")
+            .replace("purpose = \"Unterscheidet Nutzer für 24 Stunden\"\n", "");
+        let minopa = cookie_consent_core::Policy::from_toml_str(&text).unwrap();
         let sites = [
             ("axum demo", serve_axum_demo(minopa.clone()).await),
             ("actix demo", serve_actix_demo(minopa.clone())),
@@ -1091,7 +1095,9 @@ fn both_demo_sites_speak_the_visitors_language() {
                 // Customize lists each category's cookies, translated where Minopa translates them.
                 "<li><code>_ga</code> — Google Analytics; Unterscheidet Nutzer anhand einer zufällig erzeugten Nummer; 2 Jahre</li>",
                 // …and in English where it does not: per key.
-                "<li><code>_gid</code> — Google Analytics; Distinguishes unique users for a 24-hour period; 24 hours</li>",
+                "<li><code>_gid</code> — Google Analytics; Distinguishes unique users for a 24-hour period; 24 Stunden</li>",
+                // The policy's override of one text; the other texts built in.
+                ">Speichern</button>",
                 ">Cookie-Einstellungen</a>",
             ] {
                 assert!(home.body.contains(expected), "{target}: missing {expected}\n{}", home.body);

@@ -110,7 +110,7 @@ pub fn consent_json(consent: &Consent) -> String {
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:48rem;padding:1rem;line-height:1.5}\
-table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}th,td{border:1px solid #999;padding:.3rem;text-align:left}\
+table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;padding:.3rem;text-align:left;overflow-wrap:anywhere}\
 .cookie-banner{border:2px solid #333;padding:1rem;margin:1rem 0;background:#f6f6f6}\
 .cookie-banner button{font-size:1rem;padding:.5rem 1rem;margin:.25rem .5rem .25rem 0}\
 .cookie-banner fieldset div{padding:.25rem 0}summary{cursor:pointer;padding:.5rem 0}\
