@@ -1041,6 +1041,13 @@ fn both_demo_sites_serve_gpc_json_and_start_the_head_with_the_page_scripts() {
                     }
                     None => assert_eq!(reply.status, 404, "{target}"),
                 }
+                let page = send(addr, "GET", "/cookie-policy", &[], "").await;
+                assert_eq!(
+                    page.body
+                        .contains("<p class=\"cookie-policy-updated\">Last updated: "),
+                    policy.updated().is_some(),
+                    "{target}: Last updated, when the policy states it"
+                );
                 let home = send(addr, "GET", "/", &[], "").await;
                 let head = home.body.split("<head>\n").nth(1).unwrap_or_default();
                 assert!(
