@@ -364,6 +364,19 @@ mod tests {
         }
     }
 
+    /// One byte inserted (`true`) or deleted at a place, when there is an edit.
+    fn edited(mut raw: Vec<u8>, edit: Option<(prop::sample::Index, u8, bool)>) -> Vec<u8> {
+        if let Some((at, byte, insert)) = edit {
+            let at = at.index(raw.len() + 1);
+            if insert {
+                raw.insert(at, byte);
+            } else if at < raw.len() {
+                raw.remove(at);
+            }
+        }
+        raw
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2048))]
 
@@ -375,16 +388,8 @@ mod tests {
             edit in prop::option::of((any::<prop::sample::Index>(), any::<u8>(), any::<bool>())),
         ) {
             let policy = policy();
-            let mut raw = cookie_value(&json, encoding);
             // Now and then a byte inserted or deleted anywhere.
-            if let Some((at, byte, insert)) = edit {
-                let at = at.index(raw.len() + 1);
-                if insert {
-                    raw.insert(at, byte);
-                } else if at < raw.len() {
-                    raw.remove(at);
-                }
-            }
+            let raw = edited(cookie_value(&json, encoding), edit);
             let (common, general) = both(&policy, &raw);
             if common.is_some() {
                 prop_assert_eq!(common, general, "{}", String::from_utf8_lossy(&raw));
@@ -409,15 +414,7 @@ mod tests {
                 json += &format!(",\"timestamp\":{timestamp}");
             }
             json += "}";
-            let mut raw = cookie_value(&json, 1);
-            if let Some((at, byte, insert)) = edit {
-                let at = at.index(raw.len() + 1);
-                if insert {
-                    raw.insert(at, byte);
-                } else if at < raw.len() {
-                    raw.remove(at);
-                }
-            }
+            let raw = edited(cookie_value(&json, 1), edit);
             let categories = &policy().inner.categories;
             let as_written = super::read_as_written(&raw, categories);
             if let Some((record, rest)) = as_written {
