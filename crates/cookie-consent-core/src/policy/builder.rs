@@ -153,6 +153,8 @@ impl PolicyBuilder {
                 .collect(),
             self.cookies.into_iter().map(Located::unlocated).collect(),
             None,
+            Vec::new(),
         )
+        .map_err(super::file::first)
     }
 }

@@ -29,60 +29,63 @@ struct Rules {
 }
 
 impl Policy {
+    /// Compiles a policy, or every problem found: each part is validated
+    /// whatever the others hold, a bad entry left out (so `check` reports
+    /// them all); `problems` are those found while reading the text.
     pub(crate) fn compile(
         settings: Settings,
         categories: Vec<Located<Category>>,
         cookies: Vec<Located<CookieRule>>,
         source: Option<&Source<'_>>,
-    ) -> Result<Policy, PolicyError> {
+        mut problems: Vec<PolicyError>,
+    ) -> Result<Policy, Vec<PolicyError>> {
         let line = |span: &Option<Range<usize>>, key: &str| {
             source.and_then(|s| s.line_of_key(span.as_ref(), key))
         };
-        let categories = compile_categories(categories, &line)?;
-        let unknown = unknown_rule(&settings, &categories, source)?;
-        validate_consent_cookie(&settings.consent_cookie).map_err(|(key, message)| {
+        let categories = compile_categories(categories, &line, &mut problems);
+        let unknown = unknown_rule(&settings, &categories, source).unwrap_or_else(|problem| {
+            problems.push(problem);
+            UnknownRule::Strip
+        });
+        if let Err((key, message)) = validate_consent_cookie(&settings.consent_cookie) {
             let at = source.and_then(|s| s.line_of_key(s.consent_cookie.as_ref(), key));
-            PolicyError::new(format!("consent_cookie.{key}"), message).at_line(at)
-        })?;
+            problems.push(PolicyError::new(format!("consent_cookie.{key}"), message).at_line(at));
+        }
         let Rules {
             rules,
             rule_category,
             exact,
             prefixes,
-        } = compile_rules(cookies, &categories, &line)?;
+        } = compile_rules(cookies, &categories, &line, &mut problems);
         if let Some(updated) = settings.updated.as_deref().filter(|d| !is_date(d)) {
             let message = format!("`{updated}` is not a date (YYYY-MM-DD)");
             let at = source.and_then(|s| s.line_of_top_key("updated"));
-            return Err(PolicyError::new("updated", message).at_line(at));
+            problems.push(PolicyError::new("updated", message).at_line(at));
         }
         if !is_cookie_name(settings.gpp_cookie.as_bytes()) {
             let message = format!("`{}` is not a cookie name", settings.gpp_cookie);
             let at = source.and_then(|s| s.line_of_top_key("gpp_cookie"));
-            return Err(PolicyError::new("gpp_cookie", message).at_line(at));
+            problems.push(PolicyError::new("gpp_cookie", message).at_line(at));
         }
         let text = source;
-        let sources = settings
-            .consent_sources
-            .iter()
-            .enumerate()
-            .map(|(i, consent_source)| {
-                let span = text.and_then(|t| t.consent_sources.get(i).cloned().flatten());
-                let line = |key: &str| text.and_then(|t| t.line_of_entry_key(span.as_ref(), key));
-                let cookie_name = &settings.consent_cookie.name;
-                compile_source(consent_source, i, &categories, cookie_name, &line)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut sources = Vec::with_capacity(settings.consent_sources.len());
+        for (i, consent_source) in settings.consent_sources.iter().enumerate() {
+            let span = text.and_then(|t| t.consent_sources.get(i).cloned().flatten());
+            let line = |key: &str| text.and_then(|t| t.line_of_entry_key(span.as_ref(), key));
+            let cookie_name = &settings.consent_cookie.name;
+            match compile_source(consent_source, i, &categories, cookie_name, &line) {
+                Ok(compiled) => sources.push(compiled),
+                Err(problem) => problems.push(problem),
+            }
+        }
 
-        let consent_mode = settings
-            .consent_mode
-            .as_ref()
-            .map(|config| {
-                let ids: Vec<&str> = categories.iter().map(|c| c.id.as_str()).collect();
-                let line =
-                    |key: &str| text.and_then(|t| t.line_of_key(t.consent_mode.as_ref(), key));
-                ConsentMode::compile(config, &ids, &line)
-            })
-            .transpose()?;
+        let consent_mode = settings.consent_mode.as_ref().and_then(|config| {
+            let ids: Vec<&str> = categories.iter().map(|c| c.id.as_str()).collect();
+            let line = |key: &str| text.and_then(|t| t.line_of_key(t.consent_mode.as_ref(), key));
+            ConsentMode::compile(config, &ids, &line)
+                .map_err(|problem| problems.push(problem))
+                .ok()
+        });
 
         let locales = Locales::compile(
             &settings.locales,
@@ -90,7 +93,11 @@ impl Policy {
             &categories,
             &rules,
             &|tag: &str, key: &str| text.and_then(|t| t.line_of_locale(tag, key)),
-        )?;
+            &mut problems,
+        );
+        if !problems.is_empty() {
+            return Err(problems);
+        }
 
         let all = CategorySet::first(categories.len());
         let gpc = categories
@@ -139,7 +146,8 @@ fn is_date(text: &str) -> bool {
 fn compile_categories(
     categories: Vec<Located<Category>>,
     line: &LineOf<'_>,
-) -> Result<Vec<Category>, PolicyError> {
+    problems: &mut Vec<PolicyError>,
+) -> Vec<Category> {
     let mut compiled: Vec<Category> = Vec::with_capacity(categories.len() + 1);
     let mut lines: Vec<Option<usize>> = Vec::new();
     if categories.first().map(|c| c.value.id.as_str()) != Some(ESSENTIAL) {
@@ -154,7 +162,8 @@ fn compile_categories(
                 "category id `{}` must be non-empty ASCII letters, digits, `-` or `_`",
                 value.id
             );
-            return Err(PolicyError::new(field, message).at_line(at));
+            problems.push(PolicyError::new(field, message).at_line(at));
+            continue;
         }
         if let Some(first) = compiled.iter().position(|c| c.id == value.id) {
             let message = match lines[first] {
@@ -165,11 +174,13 @@ fn compile_categories(
                 ),
                 None => format!("duplicate category id `{}`", value.id),
             };
-            return Err(PolicyError::new(field, message).at_line(at));
+            problems.push(PolicyError::new(field, message).at_line(at));
+            continue;
         }
         if compiled.len() == 64 {
             let message = "a policy may have at most 63 categories besides `essential`";
-            return Err(PolicyError::new(field, message).at_line(at));
+            problems.push(PolicyError::new(field, message).at_line(at));
+            continue;
         }
         let mut category = value;
         if category.title.is_empty() {
@@ -178,7 +189,7 @@ fn compile_categories(
         compiled.push(category);
         lines.push(at);
     }
-    Ok(compiled)
+    compiled
 }
 
 /// What `unknown_cookies` makes of an undeclared cookie.
@@ -210,7 +221,8 @@ fn compile_rules(
     cookies: Vec<Located<CookieRule>>,
     categories: &[Category],
     line: &LineOf<'_>,
-) -> Result<Rules, PolicyError> {
+    problems: &mut Vec<PolicyError>,
+) -> Rules {
     let mut compiled = Rules {
         rules: Vec::with_capacity(cookies.len()),
         rule_category: Vec::with_capacity(cookies.len()),
@@ -223,7 +235,8 @@ fn compile_rules(
             PolicyError::new(format!("cookies[{i}].{key}"), message).at_line(line(&span, key))
         };
         if let Err(message) = check_pattern(&rule.name) {
-            return Err(error("name", message));
+            problems.push(error("name", message));
+            continue;
         }
         let Some(category) = categories.iter().position(|c| c.id == rule.category) else {
             let message = format!(
@@ -231,21 +244,22 @@ fn compile_rules(
                 rule.category,
                 category_list(categories)
             );
-            return Err(error("category", message));
+            problems.push(error("category", message));
+            continue;
         };
         if let Some(path) = &rule.path {
             if !path.starts_with('/') || !path.bytes().all(is_attribute_byte) {
                 let message =
                     format!("`{path}` must start with `/` and hold no `;` or control characters");
-                return Err(error("path", message));
+                problems.push(error("path", message));
+                continue;
             }
         }
         if let Some(domain) = &rule.domain {
             if domain.is_empty() || !domain.bytes().all(is_attribute_byte) || domain.contains(' ') {
-                return Err(error(
-                    "domain",
-                    format!("`{domain}` is not a valid cookie domain"),
-                ));
+                let message = format!("`{domain}` is not a valid cookie domain");
+                problems.push(error("domain", message));
+                continue;
             }
         }
         let index = compiled.rules.len();
@@ -261,22 +275,27 @@ fn compile_rules(
                 }
                 found
             }
-            None => compiled.exact.insert(rule.name.as_str().into(), index),
+            None => match compiled.exact.get(rule.name.as_str()) {
+                Some(&first) => Some(first),
+                None => {
+                    compiled.exact.insert(rule.name.as_str().into(), index);
+                    None
+                }
+            },
         };
         if let Some(first) = duplicate {
             let first_line = lines[first]
                 .map(|l| format!(" (first declared at line {l})"))
                 .unwrap_or_default();
-            return Err(error(
-                "name",
-                format!("cookie `{}` is declared twice{first_line}", rule.name),
-            ));
+            let message = format!("cookie `{}` is declared twice{first_line}", rule.name);
+            problems.push(error("name", message));
+            continue;
         }
         lines.push(line(&span, "name"));
         compiled.rules.push(rule);
         compiled.rule_category.push(category);
     }
-    Ok(compiled)
+    compiled
 }
 
 /// One `[[consent_sources]]` entry: a known format, a valid cookie name, grants

@@ -372,7 +372,24 @@ fn deserialize_error<E: std::fmt::Display>(
     PolicyError::new(field, message).at_line(line)
 }
 
+/// The first of `problems`: what loading a policy reports.
+pub(crate) fn first(problems: Vec<PolicyError>) -> PolicyError {
+    problems
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| PolicyError::new("", "invalid policy"))
+}
+
 pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
+    from_toml_all(text).map_err(first)
+}
+
+pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
+    from_json_all(text).map_err(first)
+}
+
+/// A TOML policy, or every problem found in it (one, if it does not parse).
+pub(crate) fn from_toml_all(text: &str) -> Result<Policy, Vec<PolicyError>> {
     type Doc = RawDoc<
         toml::Spanned<RawCategory>,
         toml::Spanned<CookieRule>,
@@ -380,16 +397,22 @@ pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
         toml::Spanned<RawSource>,
         toml::Spanned<ConsentModeConfig>,
     >;
-    let deserializer = toml::Deserializer::parse(text)
-        .map_err(|err| named_by_span(text, &err, PolicyError::new("", err.message())))?;
+    let deserializer = toml::Deserializer::parse(text).map_err(|err| {
+        vec![named_by_span(
+            text,
+            &err,
+            PolicyError::new("", err.message()),
+        )]
+    })?;
     let doc: Doc = serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let inner = err.inner();
-        named_by_span(
+        vec![named_by_span(
             text,
             inner,
             deserialize_error(&err, inner.message(), None, ""),
-        )
+        )]
     })?;
+    let mut problems = Vec::new();
     let consent_span = doc.consent_cookie.as_ref().map(|c| c.span());
     let consent_cookie = doc.consent_cookie.as_ref().map(|c| c.get_ref().clone());
     let mut settings = doc.settings(consent_cookie.unwrap_or_default());
@@ -405,10 +428,13 @@ pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
     for (i, raw) in doc.consent_sources.into_iter().enumerate() {
         let span = raw.span();
         let line = text_source.line_of_key(Some(&span), "format");
-        settings
-            .consent_sources
-            .push(raw.into_inner().into_source(i, line)?);
-        source_spans.push(Some(span));
+        match raw.into_inner().into_source(i, line) {
+            Ok(source) => {
+                settings.consent_sources.push(source);
+                source_spans.push(Some(span));
+            }
+            Err(problem) => problems.push(problem),
+        }
     }
     text_source.consent_sources = source_spans;
     let categories = doc
@@ -427,7 +453,7 @@ pub(crate) fn from_toml(text: &str) -> Result<Policy, PolicyError> {
             value: c.into_inner(),
         })
         .collect();
-    Policy::compile(settings, categories, cookies, Some(&text_source))
+    Policy::compile(settings, categories, cookies, Some(&text_source), problems)
 }
 
 /// Adds the line of a TOML error's span and, when the message names no field
@@ -452,14 +478,22 @@ fn named_by_span(text: &str, err: &toml::de::Error, error: PolicyError) -> Polic
     error
 }
 
-pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
+/// A JSON policy, or every problem found in it (one, if it does not parse).
+pub(crate) fn from_json_all(text: &str) -> Result<Policy, Vec<PolicyError>> {
     type Doc<'a> = RawDoc<&'a RawValue, &'a RawValue, &'a RawValue, &'a RawValue, &'a RawValue>;
     let json_error = |err: &serde_json::Error| (err.line() > 0).then_some(err.line());
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let doc: Doc<'_> = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let inner = err.inner();
-        deserialize_error(&err, &json_message(inner), json_error(inner), "")
+        vec![deserialize_error(
+            &err,
+            &json_message(inner),
+            json_error(inner),
+            "",
+        )]
     })?;
+    // Each entry is read on its own: a bad one is reported and left out.
+    let mut problems = Vec::new();
     // Entries are parsed one by one from their own text, which also gives their span.
     fn entry<T: serde::de::DeserializeOwned>(
         text: &str,
@@ -483,8 +517,7 @@ pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
     }
     let consent_cookie: Option<Located<ConsentCookieConfig>> = doc
         .consent_cookie
-        .map(|raw| entry(text, raw, "consent_cookie"))
-        .transpose()?;
+        .and_then(|raw| read(&mut problems, entry(text, raw, "consent_cookie")));
     let mut settings = doc.settings(
         consent_cookie
             .as_ref()
@@ -493,12 +526,16 @@ pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
     );
     let consent_mode: Option<Located<ConsentModeConfig>> = doc
         .consent_mode
-        .map(|raw| entry(text, raw, "consent_mode"))
-        .transpose()?;
+        .and_then(|raw| read(&mut problems, entry(text, raw, "consent_mode")));
     settings.consent_mode = consent_mode.as_ref().map(|m| m.value.clone());
     let mut source_spans = Vec::with_capacity(doc.consent_sources.len());
     for (i, raw) in doc.consent_sources.iter().enumerate() {
-        let entry: Located<RawSource> = entry(text, raw, &format!("consent_sources[{i}]"))?;
+        let Some(entry): Option<Located<RawSource>> = read(
+            &mut problems,
+            entry(text, raw, &format!("consent_sources[{i}]")),
+        ) else {
+            continue;
+        };
         let probe = Source {
             text,
             consent_cookie: None,
@@ -506,32 +543,41 @@ pub(crate) fn from_json(text: &str) -> Result<Policy, PolicyError> {
             consent_mode: None,
         };
         let line = probe.line_of_key(entry.span.as_ref(), "format");
-        settings
-            .consent_sources
-            .push(entry.value.into_source(i, line)?);
-        source_spans.push(entry.span);
+        if let Some(source) = read(&mut problems, entry.value.into_source(i, line)) {
+            settings.consent_sources.push(source);
+            source_spans.push(entry.span);
+        }
     }
     let mut categories = Vec::with_capacity(doc.categories.len());
     for (i, raw) in doc.categories.iter().enumerate() {
-        let c: Located<RawCategory> = entry(text, raw, &format!("categories[{i}]"))?;
+        let Some(c): Option<Located<RawCategory>> =
+            read(&mut problems, entry(text, raw, &format!("categories[{i}]")))
+        else {
+            continue;
+        };
         categories.push(Located {
             value: Category::from(c.value),
             span: c.span,
         });
     }
-    let cookies = doc
+    let cookies: Vec<Located<CookieRule>> = doc
         .cookies
         .iter()
         .enumerate()
-        .map(|(i, raw)| entry(text, raw, &format!("cookies[{i}]")))
-        .collect::<Result<Vec<Located<CookieRule>>, _>>()?;
+        .filter_map(|(i, raw)| read(&mut problems, entry(text, raw, &format!("cookies[{i}]"))))
+        .collect();
     let source = Source {
         text,
         consent_cookie: consent_cookie.and_then(|c| c.span),
         consent_sources: source_spans,
         consent_mode: consent_mode.and_then(|m| m.span),
     };
-    Policy::compile(settings, categories, cookies, Some(&source))
+    Policy::compile(settings, categories, cookies, Some(&source), problems)
+}
+
+/// The value, or `None` with its problem noted.
+fn read<T>(problems: &mut Vec<PolicyError>, result: Result<T, PolicyError>) -> Option<T> {
+    result.map_err(|problem| problems.push(problem)).ok()
 }
 
 /// serde_json appends " at line L column C"; the line is reported on its own.

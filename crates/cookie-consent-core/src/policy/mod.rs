@@ -329,6 +329,44 @@ impl Policy {
         file::from_json(text)
     }
 
+    /// [`from_toml_str`](Self::from_toml_str), reporting every problem of the
+    /// text rather than the first: each part is validated whatever the others
+    /// hold (a text that does not parse has one problem). For `cookie-consent
+    /// check` and editors.
+    ///
+    /// ```
+    /// let problems = cookie_consent_core::Policy::check_toml_str(
+    ///     "[[cookies]]\nname = \"a\"\ncategory = \"nope\"\n[[cookies]]\nname = \"b*c\"\ncategory = \"essential\"\n",
+    /// ).unwrap_err();
+    /// assert_eq!(problems.len(), 2);
+    /// assert_eq!(problems[1].to_string(), "line 5: field `cookies[1].name`: `b*c`: `*` may only stand at the end of a name");
+    /// ```
+    pub fn check_toml_str(text: &str) -> Result<Policy, Vec<PolicyError>> {
+        file::from_toml_all(text)
+    }
+
+    /// [`check_toml_str`](Self::check_toml_str) for JSON.
+    pub fn check_json_str(text: &str) -> Result<Policy, Vec<PolicyError>> {
+        file::from_json_all(text)
+    }
+
+    /// [`from_path`](Self::from_path), reporting every problem, each naming the file.
+    pub fn check_path(path: impl AsRef<Path>) -> Result<Policy, Vec<PolicyError>> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            vec![PolicyError::new("", format!("cannot read the policy file: {err}")).in_file(path)]
+        })?;
+        let is_json = path
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+        let policy = if is_json {
+            file::from_json_all(&text)
+        } else {
+            file::from_toml_all(&text)
+        };
+        policy.map_err(|problems| problems.into_iter().map(|p| p.in_file(path)).collect())
+    }
+
     /// Loads a policy file: JSON when its name ends in `.json`, TOML otherwise.
     /// Errors name the file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Policy, PolicyError> {

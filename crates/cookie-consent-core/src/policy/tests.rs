@@ -488,3 +488,44 @@ fn updated_is_a_date_and_gpc_json_states_it() {
         );
     }
 }
+
+#[test]
+fn check_reports_every_problem_and_loading_the_first() {
+    let text = "unknown_cookies = \"nope\"\n\
+        [[categories]]\nid = \"bad id\"\n\
+        [[categories]]\nid = \"ads\"\n\
+        [[cookies]]\nname = \"a\"\ncategory = \"nope\"\n\
+        [[cookies]]\nname = \"x\"\ncategory = \"ads\"\n\
+        [[cookies]]\nname = \"x\"\ncategory = \"ads\"\n\
+        [[cookies]]\nname = \"x\"\ncategory = \"ads\"\n\
+        [consent_mode]\nads = [\"ad_storag\"]\n\
+        [locales.de]\nsav = \"x\"\n";
+    let problems: Vec<String> = Policy::check_toml_str(text)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "line 3: field `categories[0].id`: category id `bad id` must be non-empty ASCII letters, digits, `-` or `_`",
+            "line 1: field `unknown_cookies`: must be \"strip\", \"keep\" or a category id; `nope` is none of them (categories: essential, ads)",
+            "line 8: field `cookies[0].category`: unknown category `nope` (categories: essential, ads)",
+            "line 13: field `cookies[2].name`: cookie `x` is declared twice (first declared at line 10)",
+            "line 16: field `cookies[3].name`: cookie `x` is declared twice (first declared at line 10)",
+            "line 19: field `consent_mode.ads`: unknown consent type `ad_storag` (types: ad_storage, ad_user_data, ad_personalization, analytics_storage, functionality_storage, personalization_storage, security_storage)",
+            "line 21: field `locales.de.sav`: unknown text `sav` (texts: banner_title, banner_title_site, banner_text, read_policy, accept_all, reject_optional, customize, choose, always_on, save, policy_title, last_updated, column_cookie, column_provider, column_purpose, column_expiry, no_cookies, retention, legal_basis, cookie_settings; and the tables categories, cookies)",
+        ]
+    );
+    // Loading reports the first.
+    assert_eq!(
+        Policy::from_toml_str(text).unwrap_err().to_string(),
+        problems[0]
+    );
+    // JSON: a bad entry is reported and the others still checked.
+    let json = r#"{"categories": [{"id": "ads", "colour": 1}],
+        "cookies": [{"name": "a", "category": "nope"}, {"name": "b*c", "category": "essential"}]}"#;
+    let problems = Policy::check_json_str(json).unwrap_err();
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert_eq!(problems[0].field, "categories[0].colour");
+}

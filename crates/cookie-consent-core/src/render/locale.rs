@@ -80,59 +80,14 @@ impl Locales {
         categories: &[Category],
         rules: &[CookieRule],
         line: &dyn Fn(&str, &str) -> Option<usize>,
-    ) -> Result<Locales, PolicyError> {
+        problems: &mut Vec<PolicyError>,
+    ) -> Locales {
         let mut list: Vec<CompiledLocale> = Vec::new();
         for (tag, config) in configs {
-            let error = |key: &str, message: String| {
-                let field = format!("locales.{tag}.{key}");
-                PolicyError::new(field.trim_end_matches('.'), message).at_line(line(tag, key))
-            };
-            if !is_tag(tag) {
-                return Err(error(
-                    "",
-                    format!("`{tag}` is not a language tag (such as `de` or `de-AT`)"),
-                ));
+            match compile_locale(tag, config, categories, rules, line) {
+                Ok(locale) => list.push(locale),
+                Err(problem) => problems.push(problem),
             }
-            let mut texts: Vec<Option<String>> = match built_in(tag) {
-                Some(texts) => texts.iter().map(|t| Some((*t).to_owned())).collect(),
-                None => vec![None; Text::ALL.len()],
-            };
-            for (key, value) in &config.texts {
-                let Some(text) = Text::from_key(key) else {
-                    let keys: Vec<&str> = Text::ALL.iter().map(|t| t.key()).collect();
-                    let message = format!(
-                        "unknown text `{key}` (texts: {}; and the tables categories, cookies)",
-                        keys.join(", ")
-                    );
-                    return Err(error(key, message));
-                };
-                texts[text.index()] = Some(value.clone());
-            }
-            let mut category_texts = vec![CategoryText::default(); categories.len()];
-            for (id, text) in &config.categories {
-                let Some(index) = categories.iter().position(|c| c.id == *id) else {
-                    let ids: Vec<&str> = categories.iter().map(|c| c.id.as_str()).collect();
-                    let message =
-                        format!("unknown category `{id}` (categories: {})", ids.join(", "));
-                    return Err(error(&format!("categories.{id}"), message));
-                };
-                category_texts[index] = text.clone();
-            }
-            let mut cookie_texts = vec![CookieText::default(); rules.len()];
-            for (name, text) in &config.cookies {
-                let Some(index) = rules.iter().position(|r| r.name == *name) else {
-                    let message =
-                        format!("`{name}` is not a declared cookie (as written in [[cookies]])");
-                    return Err(error(&format!("cookies.{name}"), message));
-                };
-                cookie_texts[index] = text.clone();
-            }
-            list.push(CompiledLocale {
-                tag: tag.clone(),
-                texts,
-                categories: category_texts,
-                cookies: cookie_texts,
-            });
         }
         for (tag, texts) in BUILT_IN {
             if !list.iter().any(|l| l.tag.eq_ignore_ascii_case(tag)) {
@@ -144,22 +99,81 @@ impl Locales {
                 });
             }
         }
-        let Some(default) = list
-            .iter()
-            .position(|l| l.tag.eq_ignore_ascii_case(default_locale))
-        else {
+        let find = |tag: &str| list.iter().position(|l| l.tag.eq_ignore_ascii_case(tag));
+        let default = find(default_locale).unwrap_or_else(|| {
             let tags: Vec<&str> = list.iter().map(|l| l.tag.as_str()).collect();
             let message = format!(
                 "no locale `{default_locale}` (built in or under [locales]: {})",
                 tags.join(", ")
             );
-            return Err(
-                PolicyError::new("default_locale", message).at_line(line("", "default_locale"))
-            );
-        };
-        Ok(Locales { list, default })
+            let at = line("", "default_locale");
+            problems.push(PolicyError::new("default_locale", message).at_line(at));
+            // English is always built in.
+            find("en").unwrap_or(0)
+        });
+        Locales { list, default }
     }
+}
 
+/// One `[locales.<tag>]` entry, validated.
+fn compile_locale(
+    tag: &str,
+    config: &LocaleConfig,
+    categories: &[Category],
+    rules: &[CookieRule],
+    line: &dyn Fn(&str, &str) -> Option<usize>,
+) -> Result<CompiledLocale, PolicyError> {
+    let error = |key: &str, message: String| {
+        let field = format!("locales.{tag}.{key}");
+        PolicyError::new(field.trim_end_matches('.'), message).at_line(line(tag, key))
+    };
+    if !is_tag(tag) {
+        return Err(error(
+            "",
+            format!("`{tag}` is not a language tag (such as `de` or `de-AT`)"),
+        ));
+    }
+    let mut texts: Vec<Option<String>> = match built_in(tag) {
+        Some(texts) => texts.iter().map(|t| Some((*t).to_owned())).collect(),
+        None => vec![None; Text::ALL.len()],
+    };
+    for (key, value) in &config.texts {
+        let Some(text) = Text::from_key(key) else {
+            let keys: Vec<&str> = Text::ALL.iter().map(|t| t.key()).collect();
+            let message = format!(
+                "unknown text `{key}` (texts: {}; and the tables categories, cookies)",
+                keys.join(", ")
+            );
+            return Err(error(key, message));
+        };
+        texts[text.index()] = Some(value.clone());
+    }
+    let mut category_texts = vec![CategoryText::default(); categories.len()];
+    for (id, text) in &config.categories {
+        let Some(index) = categories.iter().position(|c| c.id == *id) else {
+            let ids: Vec<&str> = categories.iter().map(|c| c.id.as_str()).collect();
+            let message = format!("unknown category `{id}` (categories: {})", ids.join(", "));
+            return Err(error(&format!("categories.{id}"), message));
+        };
+        category_texts[index] = text.clone();
+    }
+    let mut cookie_texts = vec![CookieText::default(); rules.len()];
+    for (name, text) in &config.cookies {
+        let Some(index) = rules.iter().position(|r| r.name == *name) else {
+            let message = format!("`{name}` is not a declared cookie (as written in [[cookies]])");
+            return Err(error(&format!("cookies.{name}"), message));
+        };
+        cookie_texts[index] = text.clone();
+    }
+    Ok(CompiledLocale {
+        tag: tag.to_owned(),
+        texts,
+        categories: category_texts,
+        cookies: cookie_texts,
+    })
+}
+
+impl Locales {
     /// The locale for an `Accept-Language` header: the ranges by weight
     /// (`q`), each matched by tag, then by primary language; else the default.
     pub(crate) fn negotiate(&self, accept_language: &str) -> usize {
