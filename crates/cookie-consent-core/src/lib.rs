@@ -67,5 +67,8 @@ pub use policy::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyBuilder, PolicyError,
     SameSite, UnknownCookies, ESSENTIAL,
 };
-pub use render::{BannerButton, BannerCategory, BannerCookie, BannerView, Locale};
+pub use render::{
+    BannerButton, BannerCategory, BannerCookie, BannerView, Locale, PolicyCategory, PolicyCookie,
+    PolicyView,
+};
 pub use source::{ConsentFormat, ConsentSource, FormatReading};

@@ -15,6 +15,7 @@ pub use banner::{BannerButton, BannerCategory, BannerCookie, BannerView};
 pub(crate) use consent_mode::{ConsentMode, ConsentModeConfig};
 pub use locale::Locale;
 pub(crate) use locale::{LocaleConfig, Locales};
+pub use page::{PolicyCategory, PolicyCookie, PolicyView};
 
 use crate::consent::Consent;
 use crate::policy::Policy;

@@ -171,3 +171,104 @@ impl<'p> Locale<'p> {
         out
     }
 }
+
+/// The policy page as data, in one locale: what `cookie-consent render
+/// --format json` prints, and what a site's own template of the page reads.
+#[derive(Clone, Debug, serde::Serialize)]
+#[non_exhaustive]
+pub struct PolicyView<'p> {
+    /// The language tag of the texts.
+    pub lang: &'p str,
+    /// The site's name (`name`).
+    pub name: &'p str,
+    /// When the policy last changed (`updated`), `YYYY-MM-DD`.
+    pub updated: Option<&'p str>,
+    /// The policy's revision.
+    pub revision: u64,
+    /// The page's own words, by key (`policy_title`, `column_cookie`, …).
+    pub texts: std::collections::BTreeMap<&'static str, &'p str>,
+    /// Every category, essential first.
+    pub categories: Vec<PolicyCategory<'p>>,
+}
+
+/// A category of the policy page.
+#[derive(Clone, Debug, serde::Serialize)]
+#[non_exhaustive]
+pub struct PolicyCategory<'p> {
+    /// The category id.
+    pub id: &'p str,
+    /// Its title, description, retention and legal basis, in the locale.
+    pub title: &'p str,
+    /// See `title`.
+    pub description: &'p str,
+    /// See `title`.
+    pub retention: &'p str,
+    /// See `title`.
+    pub legal_basis: &'p str,
+    /// Whether `Sec-GPC: 1` denies it.
+    pub honor_gpc: bool,
+    /// Its cookies, in file order.
+    pub cookies: Vec<PolicyCookie<'p>>,
+}
+
+/// A cookie of the policy page.
+#[derive(Clone, Debug, serde::Serialize)]
+#[non_exhaustive]
+pub struct PolicyCookie<'p> {
+    /// The name as declared (a prefix rule ends in `*`).
+    pub name: &'p str,
+    /// Who sets it, what for and how long it lasts, in the locale.
+    pub provider: &'p str,
+    /// See `provider`.
+    pub purpose: &'p str,
+    /// See `provider`.
+    pub expiry: &'p str,
+    /// The domain it is set on, when declared.
+    pub domain: Option<&'p str>,
+}
+
+impl<'p> Locale<'p> {
+    /// The policy page as data, in this locale (see [`PolicyView`]).
+    pub fn policy_view(&self) -> PolicyView<'p> {
+        let policy = self.policy;
+        let categories = policy
+            .categories()
+            .iter()
+            .enumerate()
+            .map(|(index, category)| {
+                let field = |f: fn(&super::locale::CategoryText) -> &Option<String>,
+                             own: &'p str| {
+                    self.category(index, f).unwrap_or(own)
+                };
+                PolicyCategory {
+                    id: &category.id,
+                    title: self.category_title(index),
+                    description: self.category_description(index),
+                    retention: field(|t| &t.retention, &category.retention),
+                    legal_basis: field(|t| &t.legal_basis, &category.legal_basis),
+                    honor_gpc: category.honor_gpc,
+                    cookies: self
+                        .rows(index)
+                        .into_iter()
+                        .zip(self.rules_in(index))
+                        .map(|(row, (_, rule))| PolicyCookie {
+                            name: row.name,
+                            provider: row.provider,
+                            purpose: row.purpose,
+                            expiry: row.expiry,
+                            domain: rule.domain.as_deref(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        PolicyView {
+            lang: self.tag(),
+            name: policy.name(),
+            updated: policy.updated(),
+            revision: policy.revision(),
+            texts: Text::ALL.iter().map(|t| (t.key(), self.text(*t))).collect(),
+            categories,
+        }
+    }
+}

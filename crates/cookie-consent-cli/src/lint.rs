@@ -1,0 +1,155 @@
+//! The lint warnings of `check` (DESIGN §14): what a valid policy may still
+//! get wrong for the people it informs.
+
+use cookie_consent_core::{Policy, ESSENTIAL};
+
+/// One warning: the line it concerns (when found in the text), the field and why.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Warning {
+    pub(crate) line: Option<usize>,
+    pub(crate) field: String,
+    pub(crate) message: String,
+}
+
+/// The longest a non-essential cookie should be kept: 13 months (the CNIL's
+/// recommendation for consent-based trackers), in days.
+const MAX_DAYS: f64 = 13.0 * 30.5;
+
+/// Providers whose cookies track visitors: declared essential, they would
+/// pass without consent.
+const TRACKERS: [&str; 14] = [
+    "google analytics",
+    "google ads",
+    "doubleclick",
+    "facebook",
+    "meta",
+    "microsoft clarity",
+    "hotjar",
+    "tiktok",
+    "linkedin",
+    "criteo",
+    "mixpanel",
+    "amplitude",
+    "segment",
+    "hubspot",
+];
+
+/// The warnings for `policy`, whose text is `text` (for line numbers).
+pub(crate) fn lint(policy: &Policy, text: &str) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for (i, category) in policy.categories().iter().enumerate() {
+        let line = line_of(text, &["id"], &category.id);
+        if line.is_none() && category.id == ESSENTIAL {
+            // Added by the library, not written in the file.
+            continue;
+        }
+        let warn = |key: &str, message: String| Warning {
+            line,
+            field: format!("categories[{i}].{key}"),
+            message,
+        };
+        if category.description.is_empty() {
+            let message = format!(
+                "category `{}` has no description: visitors choose without knowing what it covers",
+                category.id
+            );
+            warnings.push(warn("description", message));
+        }
+        let marketing = category.id.contains("marketing") || category.id.contains("advertising");
+        if marketing && !category.honor_gpc {
+            let message = format!("category `{}` looks like marketing but does not honour GPC: set `honor_gpc = true` (a sale or share opt-out under US state laws)", category.id);
+            warnings.push(warn("honor_gpc", message));
+        }
+    }
+    for (i, rule) in policy.cookies().iter().enumerate() {
+        if rule.name == policy.consent_cookie().name {
+            continue;
+        }
+        let line = line_of(text, &["name"], &rule.name);
+        let warn = |key: &str, message: String| Warning {
+            line,
+            field: format!("cookies[{i}].{key}"),
+            message,
+        };
+        for (key, value) in [("provider", &rule.provider), ("purpose", &rule.purpose)] {
+            if value.is_empty() {
+                let message = format!(
+                    "cookie `{}` has no {key}: the policy page shows an empty cell",
+                    rule.name
+                );
+                warnings.push(warn(key, message));
+            }
+        }
+        let essential = rule.category == ESSENTIAL;
+        if !essential {
+            if let Some(days) = days(&rule.expiry).filter(|&d| d > MAX_DAYS) {
+                let message = format!(
+                    "cookie `{}` is kept for {} ({days:.0} days), longer than 13 months",
+                    rule.name, rule.expiry
+                );
+                warnings.push(warn("expiry", message));
+            }
+        }
+        let provider = rule.provider.to_ascii_lowercase();
+        if essential && TRACKERS.iter().any(|t| provider.contains(t)) {
+            let message = format!(
+                "cookie `{}` of {} is declared essential: a tracking provider's cookie passes without consent",
+                rule.name, rule.provider
+            );
+            warnings.push(warn("category", message));
+        }
+    }
+    warnings.sort_by_key(|w| w.line);
+    warnings
+}
+
+/// An expiry text in days: "2 years", "13 months", "30 days", "24 hours";
+/// `None` for text it cannot read ("Session", "Persistent").
+pub(crate) fn days(expiry: &str) -> Option<f64> {
+    let mut words = expiry.split_whitespace();
+    let number: f64 = words.next()?.parse().ok()?;
+    let unit = words.next()?.to_ascii_lowercase();
+    let per = match unit.trim_end_matches('s') {
+        "year" => 365.0,
+        "month" => 30.5,
+        "week" => 7.0,
+        "day" => 1.0,
+        "hour" => 1.0 / 24.0,
+        "minute" => 1.0 / 1440.0,
+        _ => return None,
+    };
+    Some(number * per)
+}
+
+/// The line of the entry whose `key` is `value` (`name = "_ga"` in TOML,
+/// `"name": "_ga"` in JSON): the first such line.
+fn line_of(text: &str, keys: &[&str], value: &str) -> Option<usize> {
+    let quoted = format!("\"{value}\"");
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start().trim_start_matches('{').trim_start();
+            keys.iter().any(|key| {
+                let rest = line
+                    .strip_prefix(key)
+                    .or_else(|| line.strip_prefix(&format!("\"{key}\"")));
+                rest.map(|r| r.trim_start().trim_start_matches(['=', ':']).trim_start())
+                    .is_some_and(|r| r.starts_with(&quoted))
+            })
+        })
+        .map(|index| index + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::days;
+
+    #[test]
+    fn expiry_texts_read_as_days() {
+        assert_eq!(days("2 years"), Some(730.0));
+        assert_eq!(days("24 hours"), Some(1.0));
+        assert_eq!(days("1 Day"), Some(1.0));
+        assert_eq!(days("13 months"), Some(396.5));
+        assert_eq!(days("Session"), None);
+        assert_eq!(days("Up to 2 years"), None);
+    }
+}
