@@ -1,10 +1,10 @@
 //! `cookie-consent`: the command for the people who answer for a site's
 //! compliance (DESIGN §14). `check` validates policy files in CI, `render`
 //! publishes the policy page, `diff` says whether a change needs every
-//! visitor asked again.
+//! visitor asked again, `scan` shows what a live site really stores.
 //!
 //! Exit codes: 0 fine; 1 `check` found errors (or warnings, with
-//! `--deny-warnings`); 2 the command could not run (a bad argument, a file
+//! `--deny-warnings`), or `scan` found cookies the consent does not allow; 2 the command could not run (a bad argument, a file
 //! that cannot be read or is not a policy); 3 `diff` found a change that needs
 //! re-consent while `revision` did not increase.
 
@@ -12,6 +12,7 @@ mod check;
 mod diff;
 mod lint;
 mod render;
+mod scan;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +57,22 @@ enum Command {
         /// The policy to publish.
         new: PathBuf,
     },
+    /// A live site in headless Chromium, three times (no consent, optional
+    /// rejected, all accepted): every cookie it holds, judged by the policy;
+    /// exit 1 on a `before-consent` or `after-reject` finding.
+    Scan {
+        /// The page to start from; same-origin links are followed.
+        url: String,
+        /// The site's policy file.
+        #[arg(long)]
+        policy: PathBuf,
+        /// The most pages visited per pass.
+        #[arg(long, default_value_t = 10)]
+        max_pages: usize,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `render`'s output formats.
@@ -82,6 +99,17 @@ fn main() -> ExitCode {
             locale,
         } => render::run(&file, format, locale.as_deref()),
         Command::Diff { old, new } => diff::run(&old, &new),
+        Command::Scan {
+            url,
+            policy,
+            max_pages,
+            json,
+        } => scan::run(&scan::Scan {
+            url,
+            policy,
+            max_pages,
+            json,
+        }),
     };
     outcome.unwrap_or_else(|message| {
         eprintln!("cookie-consent: {message}");
