@@ -149,6 +149,19 @@ pub fn policy_file(text: &str, json: bool) {
     } else {
         Policy::from_toml_str(text)
     };
+    // `check` finds what loading finds: the same first problem, or none.
+    let checked = if json {
+        Policy::check_json_str(text)
+    } else {
+        Policy::check_toml_str(text)
+    };
+    match (&loaded, &checked) {
+        (Ok(_), Ok(_)) => {}
+        (Err(first), Err(all)) => {
+            assert_eq!(Some(first.to_string()), all.first().map(ToString::to_string));
+        }
+        _ => panic!("loading and checking disagree: {loaded:?} / {checked:?}"),
+    }
     match loaded {
         Ok(policy) => {
             let rebuilt = policy.to_builder().build();
@@ -229,4 +242,14 @@ pub fn signal_value(policy: &Policy, value: &[u8], usp: bool) {
     let consent = policy.read_consent_at([header.as_slice()], Signals::default(), NOW);
     let ads = consent.granted_quietly().contains(1);
     assert_eq!(ads, !consent.signals_quietly().gpc, "{value:?}");
+}
+
+/// An `Accept-Language` header: the negotiated locale is one the policy
+/// speaks, and the banner and the policy page render in it.
+pub fn accept_language(policy: &Policy, header: &str) {
+    let locale = policy.locale(Some(header));
+    assert!(policy.locale_tags().any(|tag| tag == locale.tag()));
+    let consent = policy.read_consent([""], crate::Signals::default());
+    assert!(locale.render_banner(&consent, "/consent", "/cookie-policy").contains("cookie-banner"));
+    assert!(!locale.render_html().is_empty());
 }
