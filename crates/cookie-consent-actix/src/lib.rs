@@ -92,11 +92,11 @@ mod endpoint;
 mod middleware;
 
 pub use cookie_consent_core::{
-    BannerButton, BannerCategory, BannerCookie, BannerView, Category, CategorySet, Consent,
-    ConsentAnswer, ConsentChoice, ConsentCookieConfig, ConsentFormat, ConsentPost, ConsentSource,
-    ConsentState, CookieRule, Enforcement, Event, FormatReading, Locale, MissingConsentMiddleware,
-    Mode, Policy, PolicyBuilder, PolicyError, SameSite, Signals, StripReason, UnknownCookies,
-    Verdict, CONSENT_FORM_LIMIT, ESSENTIAL,
+    BannerButton, BannerCategory, BannerView, Category, CategorySet, Consent, ConsentAnswer,
+    ConsentChoice, ConsentCookieConfig, ConsentFormat, ConsentPost, ConsentSource, ConsentState,
+    CookieRule, CookieView, Enforcement, Event, FormatReading, Locale, MissingConsentMiddleware,
+    Mode, Policy, PolicyBuilder, PolicyCategory, PolicyError, PolicyView, SameSite, Signals,
+    StripReason, UnknownCookies, Verdict, CONSENT_FORM_LIMIT, ESSENTIAL,
 };
 pub use endpoint::consent_endpoint;
 pub use middleware::{ConsentExt, ConsentFuture, ConsentMiddleware, ConsentMiddlewareService};

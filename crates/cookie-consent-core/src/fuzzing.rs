@@ -158,7 +158,10 @@ pub fn policy_file(text: &str, json: bool) {
     match (&loaded, &checked) {
         (Ok(_), Ok(_)) => {}
         (Err(first), Err(all)) => {
-            assert_eq!(Some(first.to_string()), all.first().map(ToString::to_string));
+            assert_eq!(
+                Some(first.to_string()),
+                all.first().map(ToString::to_string)
+            );
         }
         _ => panic!("loading and checking disagree: {loaded:?} / {checked:?}"),
     }
@@ -250,6 +253,8 @@ pub fn accept_language(policy: &Policy, header: &str) {
     let locale = policy.locale(Some(header));
     assert!(policy.locale_tags().any(|tag| tag == locale.tag()));
     let consent = policy.read_consent([""], crate::Signals::default());
-    assert!(locale.render_banner(&consent, "/consent", "/cookie-policy").contains("cookie-banner"));
+    assert!(locale
+        .render_banner(&consent, "/consent", "/cookie-policy")
+        .contains("cookie-banner"));
     assert!(!locale.render_html().is_empty());
 }

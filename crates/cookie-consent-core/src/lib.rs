@@ -68,7 +68,6 @@ pub use policy::{
     SameSite, UnknownCookies, ESSENTIAL,
 };
 pub use render::{
-    BannerButton, BannerCategory, BannerCookie, BannerView, Locale, PolicyCategory, PolicyCookie,
-    PolicyView,
+    BannerButton, BannerCategory, BannerView, CookieView, Locale, PolicyCategory, PolicyView,
 };
 pub use source::{ConsentFormat, ConsentSource, FormatReading};

@@ -106,11 +106,11 @@ mod service;
 #[cfg(feature = "axum")]
 pub use cookie_consent_core::MissingConsentLayer;
 pub use cookie_consent_core::{
-    BannerButton, BannerCategory, BannerCookie, BannerView, Category, CategorySet, Consent,
-    ConsentAnswer, ConsentChoice, ConsentCookieConfig, ConsentFormat, ConsentPost, ConsentSource,
-    ConsentState, CookieRule, Enforcement, Event, FormatReading, Locale, Mode, Policy,
-    PolicyBuilder, PolicyError, SameSite, Signals, StripReason, UnknownCookies, Verdict,
-    CONSENT_FORM_LIMIT, ESSENTIAL,
+    BannerButton, BannerCategory, BannerView, Category, CategorySet, Consent, ConsentAnswer,
+    ConsentChoice, ConsentCookieConfig, ConsentFormat, ConsentPost, ConsentSource, ConsentState,
+    CookieRule, CookieView, Enforcement, Event, FormatReading, Locale, Mode, Policy, PolicyBuilder,
+    PolicyCategory, PolicyError, PolicyView, SameSite, Signals, StripReason, UnknownCookies,
+    Verdict, CONSENT_FORM_LIMIT, ESSENTIAL,
 };
 pub use endpoint::{ConsentEndpoint, EndpointFuture};
 pub use extension::ConsentExt;

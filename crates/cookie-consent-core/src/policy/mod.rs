@@ -258,6 +258,17 @@ impl Default for Settings {
     }
 }
 
+/// A policy file's text, and whether it is JSON (by its `.json` extension).
+fn read_policy_file(path: &Path) -> Result<(String, bool), PolicyError> {
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        PolicyError::new("", format!("cannot read the policy file: {err}")).in_file(path)
+    })?;
+    let is_json = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    Ok((text, is_json))
+}
+
 /// Where undeclared cookies go, resolved to a category index.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum UnknownRule {
@@ -353,12 +364,7 @@ impl Policy {
     /// [`from_path`](Self::from_path), reporting every problem, each naming the file.
     pub fn check_path(path: impl AsRef<Path>) -> Result<Policy, Vec<PolicyError>> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|err| {
-            vec![PolicyError::new("", format!("cannot read the policy file: {err}")).in_file(path)]
-        })?;
-        let is_json = path
-            .extension()
-            .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+        let (text, is_json) = read_policy_file(path).map_err(|err| vec![err])?;
         let policy = if is_json {
             file::from_json_all(&text)
         } else {
@@ -370,19 +376,7 @@ impl Policy {
     /// Loads a policy file: JSON when its name ends in `.json`, TOML otherwise.
     /// Errors name the file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Policy, PolicyError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|err| {
-            PolicyError::new("", format!("cannot read the policy file: {err}")).in_file(path)
-        })?;
-        let is_json = path
-            .extension()
-            .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
-        let policy = if is_json {
-            file::from_json(&text)
-        } else {
-            file::from_toml(&text)
-        };
-        policy.map_err(|err| err.in_file(path))
+        Policy::check_path(path).map_err(file::first)
     }
 
     /// Starts a policy in code.

@@ -8,6 +8,7 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use serde::Serialize;
 
 use super::locale::Locale;
+use super::page::CookieView;
 use super::texts::Text;
 use crate::consent::Consent;
 
@@ -81,21 +82,7 @@ pub struct BannerCategory<'p> {
     /// Granted by the visitor's consent now.
     pub checked: bool,
     /// The cookies it covers (the consent cookie aside).
-    pub cookies: Vec<BannerCookie<'p>>,
-}
-
-/// A cookie as Customize lists it.
-#[derive(Clone, Debug, Serialize)]
-#[non_exhaustive]
-pub struct BannerCookie<'p> {
-    /// The name as declared (a prefix rule ends in `*`).
-    pub name: &'p str,
-    /// Who sets it, in the locale.
-    pub provider: &'p str,
-    /// What for, in the locale.
-    pub purpose: &'p str,
-    /// How long it lasts, in the locale.
-    pub expiry: &'p str,
+    pub cookies: Vec<CookieView<'p>>,
 }
 
 impl<'p> Locale<'p> {
@@ -121,14 +108,9 @@ impl<'p> Locale<'p> {
                 essential: index == 0,
                 checked: index == 0 || consent.allows(&category.id),
                 cookies: self
-                    .rules_in(index)
-                    .filter(|(_, rule)| rule.name != policy.consent_cookie().name)
-                    .map(|(i, rule)| BannerCookie {
-                        name: &rule.name,
-                        provider: self.cookie(i, |t| &t.provider).unwrap_or(&rule.provider),
-                        purpose: self.cookie(i, |t| &t.purpose).unwrap_or(&rule.purpose),
-                        expiry: self.cookie(i, |t| &t.expiry).unwrap_or(&rule.expiry),
-                    })
+                    .rows(index)
+                    .into_iter()
+                    .filter(|cookie| cookie.name != policy.consent_cookie().name)
                     .collect(),
             })
             .collect();

@@ -11,11 +11,11 @@ mod texts;
 
 use html_escape::encode_double_quoted_attribute as attr;
 
-pub use banner::{BannerButton, BannerCategory, BannerCookie, BannerView};
+pub use banner::{BannerButton, BannerCategory, BannerView};
 pub(crate) use consent_mode::{ConsentMode, ConsentModeConfig};
 pub use locale::Locale;
 pub(crate) use locale::{LocaleConfig, Locales};
-pub use page::{PolicyCategory, PolicyCookie, PolicyView};
+pub use page::{CookieView, PolicyCategory, PolicyView};
 
 use crate::consent::Consent;
 use crate::policy::Policy;

@@ -8,14 +8,6 @@ use super::locale::Locale;
 use super::texts::Text;
 use crate::policy::CookieRule;
 
-/// One row of a category's table, in the locale.
-struct Row<'p> {
-    name: &'p str,
-    provider: &'p str,
-    purpose: &'p str,
-    expiry: &'p str,
-}
-
 impl<'p> Locale<'p> {
     /// The rules of category `index`, in file order, with their rule index.
     pub(crate) fn rules_in(&self, index: usize) -> impl Iterator<Item = (usize, &'p CookieRule)> {
@@ -28,13 +20,14 @@ impl<'p> Locale<'p> {
     }
 
     /// The cookies of category `index` as this locale shows them.
-    fn rows(&self, index: usize) -> Vec<Row<'p>> {
+    pub(crate) fn rows(&self, index: usize) -> Vec<CookieView<'p>> {
         self.rules_in(index)
-            .map(|(i, rule)| Row {
+            .map(|(i, rule)| CookieView {
                 name: &rule.name,
                 provider: self.cookie(i, |t| &t.provider).unwrap_or(&rule.provider),
                 purpose: self.cookie(i, |t| &t.purpose).unwrap_or(&rule.purpose),
                 expiry: self.cookie(i, |t| &t.expiry).unwrap_or(&rule.expiry),
+                domain: rule.domain.as_deref(),
             })
             .collect()
     }
@@ -208,13 +201,13 @@ pub struct PolicyCategory<'p> {
     /// Whether `Sec-GPC: 1` denies it.
     pub honor_gpc: bool,
     /// Its cookies, in file order.
-    pub cookies: Vec<PolicyCookie<'p>>,
+    pub cookies: Vec<CookieView<'p>>,
 }
 
-/// A cookie of the policy page.
+/// A cookie as the policy page and the banner's Customize show it.
 #[derive(Clone, Debug, serde::Serialize)]
 #[non_exhaustive]
-pub struct PolicyCookie<'p> {
+pub struct CookieView<'p> {
     /// The name as declared (a prefix rule ends in `*`).
     pub name: &'p str,
     /// Who sets it, what for and how long it lasts, in the locale.
@@ -247,18 +240,7 @@ impl<'p> Locale<'p> {
                     retention: field(|t| &t.retention, &category.retention),
                     legal_basis: field(|t| &t.legal_basis, &category.legal_basis),
                     honor_gpc: category.honor_gpc,
-                    cookies: self
-                        .rows(index)
-                        .into_iter()
-                        .zip(self.rules_in(index))
-                        .map(|(row, (_, rule))| PolicyCookie {
-                            name: row.name,
-                            provider: row.provider,
-                            purpose: row.purpose,
-                            expiry: row.expiry,
-                            domain: rule.domain.as_deref(),
-                        })
-                        .collect(),
+                    cookies: self.rows(index),
                 }
             })
             .collect();
