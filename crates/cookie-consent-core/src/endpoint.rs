@@ -6,11 +6,15 @@
 //! [`Policy::answer_consent_post`], which checks where the request came from
 //! before it reads the form.
 
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::consent::ConsentChoice;
 use crate::event::TARGET;
 use crate::policy::Policy;
+use crate::records::{
+    forwarded_ip, recorded_at_text, truncated_ip, user_agent, ConsentId, ConsentRecord, Recording,
+};
 
 /// The most bytes a consent form's body may have: a form with every category
 /// of a large policy fits many times over.
@@ -19,7 +23,8 @@ pub const CONSENT_FORM_LIMIT: usize = 16 * 1024;
 /// A consent form's `POST`, as the bytes of its headers and body.
 ///
 /// `host` is the request's own authority (`Host`, or the URI's authority
-/// under HTTP/2); the others are the headers of those names.
+/// under HTTP/2); `peer` the connection's remote address; the others are the
+/// headers of those names.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ConsentPost<'a> {
     /// The request's authority: `Host`, or the URI's under HTTP/2.
@@ -32,6 +37,14 @@ pub struct ConsentPost<'a> {
     pub referer: Option<&'a [u8]>,
     /// The `application/x-www-form-urlencoded` body.
     pub form: &'a [u8],
+    /// Every `Cookie` header: the consent cookie's id is carried over.
+    pub cookies: &'a [&'a [u8]],
+    /// The `User-Agent` header, for the record.
+    pub user_agent: Option<&'a [u8]>,
+    /// The connection's remote address, for the record.
+    pub peer: Option<IpAddr>,
+    /// The last value of [`Recording::forwarded_header`], when one is trusted.
+    pub forwarded: Option<&'a [u8]>,
 }
 
 impl ConsentPost<'_> {
@@ -101,6 +114,9 @@ pub enum ConsentAnswer {
     CrossSite,
     /// `400 Bad Request`, nothing set: the form names no known action.
     BadForm,
+    /// `503 Service Unavailable`, nothing set: the answer could not be
+    /// recorded, so no consent is written either (§15).
+    Unavailable,
 }
 
 impl ConsentAnswer {
@@ -110,6 +126,7 @@ impl ConsentAnswer {
             ConsentAnswer::Recorded { .. } => 303,
             ConsentAnswer::CrossSite => 403,
             ConsentAnswer::BadForm => 400,
+            ConsentAnswer::Unavailable => 503,
         }
     }
 
@@ -119,6 +136,9 @@ impl ConsentAnswer {
             ConsentAnswer::Recorded { .. } => "",
             ConsentAnswer::CrossSite => "consent can only be given on this site's own pages",
             ConsentAnswer::BadForm => "action must be accept-all, reject-optional, save or reset",
+            ConsentAnswer::Unavailable => {
+                "your choice could not be saved just now; please try again in a moment"
+            }
         }
     }
 }
@@ -126,7 +146,9 @@ impl ConsentAnswer {
 impl Policy {
     /// Answers a consent form's `POST`: refuses a write from another site,
     /// reads the form ([`ConsentChoice::from_form`]) and writes the consent
-    /// cookie ([`Policy::write_consent`]), leading back to the page it came from.
+    /// cookie, keeping the browser's consent id ([`Policy::consent_id`]) or
+    /// starting one, leading back to the page it came from. Records nothing:
+    /// [`answer_consent_post_recorded`](Self::answer_consent_post_recorded) does.
     ///
     /// ```
     /// # use cookie_consent_core::{ConsentAnswer, ConsentPost, Policy};
@@ -148,18 +170,104 @@ impl Policy {
     /// # Ok::<(), cookie_consent_core::PolicyError>(())
     /// ```
     pub fn answer_consent_post(&self, post: &ConsentPost<'_>) -> ConsentAnswer {
+        match self.prepare_answer(post) {
+            Ok(prepared) => prepared.answer,
+            Err(refusal) => refusal,
+        }
+    }
+
+    /// [`answer_consent_post`](Self::answer_consent_post), recording the
+    /// answer in `recording`'s store first (§15): the answer leaves only once
+    /// its record is durable. When the store fails, or the system has no
+    /// randomness for a new consent id, the answer is
+    /// [`ConsentAnswer::Unavailable`] and no consent is written; the cause is
+    /// logged at most once a minute. Refusals (403, 400) are not recorded:
+    /// nothing was consented.
+    pub async fn answer_consent_post_recorded(
+        &self,
+        post: &ConsentPost<'_>,
+        recording: &Recording,
+    ) -> ConsentAnswer {
+        let prepared = match self.prepare_answer(post) {
+            Ok(prepared) => prepared,
+            Err(refusal) => return refusal,
+        };
+        let Some(id) = prepared.id else {
+            recording.log_failure(
+                &"the system has no randomness for a consent id",
+                prepared.at.unix_timestamp(),
+            );
+            return ConsentAnswer::Unavailable;
+        };
+        let ip = recording
+            .forwarded_header()
+            .zip(post.forwarded)
+            .and_then(|(name, value)| forwarded_ip(name, value))
+            .or(post.peer)
+            .map(truncated_ip)
+            .unwrap_or_default();
+        let record = ConsentRecord {
+            id: id.to_string(),
+            recorded_at: recorded_at_text(prepared.at),
+            action: prepared.choice.action().to_owned(),
+            granted: self.granted_by(&prepared.choice),
+            revision: i64::try_from(self.revision()).unwrap_or(i64::MAX),
+            policy_digest: self.digest().to_owned(),
+            user_agent: user_agent(post.user_agent),
+            ip,
+        };
+        match recording.store().insert(record).await {
+            Ok(()) => prepared.answer,
+            Err(error) => {
+                recording.log_failure(&error, prepared.at.unix_timestamp());
+                ConsentAnswer::Unavailable
+            }
+        }
+    }
+
+    /// The answer to a post, before any record: the refusal, or the choice,
+    /// its consent id and the answer that writes it.
+    fn prepare_answer(&self, post: &ConsentPost<'_>) -> Result<Prepared, ConsentAnswer> {
         if !post.is_same_origin() {
             tracing::debug!(target: TARGET, "consent write from another site refused");
-            return ConsentAnswer::CrossSite;
+            return Err(ConsentAnswer::CrossSite);
         }
-        let Some(choice) = ConsentChoice::from_form(form_urlencoded::parse(post.form)) else {
-            return ConsentAnswer::BadForm;
+        let form = form_urlencoded::parse(post.form);
+        let Some(choice) = ConsentChoice::from_form(form) else {
+            return Err(ConsentAnswer::BadForm);
         };
         self.warn_if_secure_cookie_over_http(post);
-        ConsentAnswer::Recorded {
+        let id = self.consent_id(post.cookies).or_else(ConsentId::random);
+        let at = time::OffsetDateTime::now_utc();
+        let answer = ConsentAnswer::Recorded {
             location: post.return_path().to_owned(),
-            set_cookie: self.write_consent(&choice),
-        }
+            set_cookie: self.write_consent_with_id(&choice, id.as_ref(), at.unix_timestamp()),
+        };
+        Ok(Prepared {
+            choice,
+            id,
+            at,
+            answer,
+        })
+    }
+
+    /// The category ids `choice` leaves granted, in policy order,
+    /// comma-joined; empty for a reset, which leaves no consent.
+    fn granted_by(&self, choice: &ConsentChoice) -> String {
+        let granted = |index: usize, id: &str| match choice {
+            ConsentChoice::AcceptAll => true,
+            ConsentChoice::RejectOptional => index == 0,
+            ConsentChoice::Only(ids) => index == 0 || ids.iter().any(|granted| granted == id),
+            ConsentChoice::Reset => false,
+        };
+        let ids: Vec<&str> = self
+            .categories()
+            .iter()
+            .enumerate()
+            .filter(|(index, category)| granted(*index, &category.id))
+            .map(|(_, category)| category.id.as_str())
+            .collect();
+        ids.join(",")
     }
 
     /// A `Secure` consent cookie sent over plain http to a host other than
@@ -185,6 +293,16 @@ impl Policy {
             );
         }
     }
+}
+
+/// A post's answer before it is recorded.
+struct Prepared {
+    choice: ConsentChoice,
+    /// The browser's consent id, or a fresh one; `None` without randomness.
+    id: Option<ConsentId>,
+    /// The moment of the answer: the cookie's timestamp and the record's time.
+    at: time::OffsetDateTime,
+    answer: ConsentAnswer,
 }
 
 /// `scheme://authority` and the rest (from the first `/` after it).
@@ -247,6 +365,7 @@ mod tests {
             sec_fetch_site: fetch.map(str::as_bytes),
             referer: None,
             form: b"action=accept-all",
+            ..ConsentPost::default()
         }
     }
 
@@ -357,6 +476,157 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A store holding records in memory, or failing every call.
+    #[derive(Debug, Default)]
+    struct MemoryStore {
+        records: std::sync::Mutex<Vec<ConsentRecord>>,
+        down: std::sync::atomic::AtomicBool,
+    }
+
+    impl crate::ConsentStore for MemoryStore {
+        fn insert(&self, record: ConsentRecord) -> crate::StoreFuture<'_, ()> {
+            let down = self.down.load(Ordering::Relaxed);
+            if !down {
+                self.records.lock().unwrap().push(record);
+            }
+            Box::pin(async move {
+                if down {
+                    return Err(crate::StoreError::new("down"));
+                }
+                Ok(())
+            })
+        }
+
+        fn select<'a>(
+            &'a self,
+            query: &'a crate::RecordQuery,
+        ) -> crate::StoreFuture<'a, Vec<ConsentRecord>> {
+            let records = self.records.lock().unwrap();
+            let found = records
+                .iter()
+                .filter(|r| query.matches(r))
+                .cloned()
+                .collect();
+            Box::pin(async move { Ok(found) })
+        }
+    }
+
+    /// Polls a future that never waits (the memory store's never do).
+    fn ready<F: std::future::Future>(future: F) -> F::Output {
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::pin::pin!(future).poll(&mut context) {
+            std::task::Poll::Ready(output) => output,
+            std::task::Poll::Pending => panic!("the memory store never waits"),
+        }
+    }
+
+    #[test]
+    fn every_answer_is_recorded_under_the_browsers_id() {
+        let policy = Policy::from_toml_str(
+            "revision = 3\n[[categories]]\nid = \"functional\"\n[[categories]]\nid = \"analytics\"",
+        )
+        .unwrap();
+        let store = std::sync::Arc::new(MemoryStore::default());
+        let recording =
+            Recording::from_arc(store.clone()).trust_forwarded_header("X-Forwarded-For");
+        let answer = |form: &'static [u8], cookies: &[&[u8]]| {
+            let post = ConsentPost {
+                form,
+                cookies,
+                user_agent: Some(b"TestBrowser/1.0"),
+                peer: Some("10.0.0.1".parse().unwrap()),
+                forwarded: Some(b"6.6.6.6, 198.51.100.23"),
+                ..post(None, None)
+            };
+            ready(policy.answer_consent_post_recorded(&post, &recording))
+        };
+        let ConsentAnswer::Recorded { set_cookie, .. } = answer(b"action=accept-all", &[]) else {
+            panic!("recorded");
+        };
+        let pair = set_cookie.split(';').next().unwrap().to_owned();
+        let id = policy.consent_id([&pair]).expect("a fresh id is written");
+        let cookie = format!("other=1; {pair}");
+        let ConsentAnswer::Recorded { set_cookie, .. } =
+            answer(b"action=save&category=analytics", &[cookie.as_bytes()])
+        else {
+            panic!("recorded");
+        };
+        assert_eq!(
+            policy.consent_id([set_cookie.split(';').next().unwrap()]),
+            Some(id)
+        );
+        answer(b"action=reset", &[cookie.as_bytes()]);
+        answer(b"action=reject-optional", &[]);
+        let records = store.records.lock().unwrap().clone();
+        let actions: Vec<_> = records
+            .iter()
+            .map(|r| (r.action.as_str(), r.granted.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("accept-all", "essential,functional,analytics"),
+                ("save", "essential,analytics"),
+                ("reset", ""),
+                ("reject-optional", "essential"),
+            ]
+        );
+        for record in &records[..3] {
+            assert_eq!(record.id, id.to_string());
+        }
+        assert_ne!(
+            records[3].id,
+            id.to_string(),
+            "a browser without the cookie starts a new id"
+        );
+        let first = &records[0];
+        assert_eq!(first.revision, 3);
+        assert_eq!(first.policy_digest, policy.digest());
+        assert_eq!(first.user_agent, "TestBrowser/1.0");
+        assert_eq!(
+            first.ip, "198.51.100.0",
+            "the trusted header's last entry, truncated"
+        );
+        assert!(
+            first.recorded_at.ends_with('Z') && first.recorded_at.len() == 27,
+            "{}",
+            first.recorded_at
+        );
+        // Forgeries and bad forms are not recorded.
+        let forged = ConsentPost {
+            cookies: &[],
+            ..post(Some("https://evil.example"), None)
+        };
+        assert_eq!(
+            ready(policy.answer_consent_post_recorded(&forged, &recording)),
+            ConsentAnswer::CrossSite
+        );
+        assert_eq!(store.records.lock().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn no_consent_without_its_record() {
+        let policy = Policy::from_toml_str("").unwrap();
+        let store = std::sync::Arc::new(MemoryStore::default());
+        let recording = Recording::from_arc(store.clone());
+        store.down.store(true, Ordering::Relaxed);
+        let post = ConsentPost {
+            peer: Some("2001:db8:1:2::9".parse().unwrap()),
+            ..post(None, None)
+        };
+        let answer = ready(policy.answer_consent_post_recorded(&post, &recording));
+        assert_eq!(answer, ConsentAnswer::Unavailable);
+        assert_eq!(answer.status(), 503);
+        store.down.store(false, Ordering::Relaxed);
+        let answer = ready(policy.answer_consent_post_recorded(&post, &recording));
+        assert_eq!(answer.status(), 303);
+        assert_eq!(
+            store.records.lock().unwrap()[0].ip,
+            "2001:db8:1::",
+            "the peer, truncated"
+        );
     }
 
     #[test]

@@ -48,6 +48,7 @@ mod extract;
 #[doc(hidden)]
 pub mod fuzzing;
 mod policy;
+mod records;
 mod render;
 mod review;
 mod signal;
@@ -66,6 +67,10 @@ pub use extract::MissingConsentMiddleware;
 pub use policy::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyBuilder, PolicyError,
     SameSite, UnknownCookies, ESSENTIAL,
+};
+pub use records::{
+    recorded_at_text, truncated_ip, ConsentId, ConsentRecord, ConsentStore, RecordQuery, Recording,
+    StoreError, StoreFuture, USER_AGENT_LIMIT,
 };
 pub use render::{
     BannerButton, BannerCategory, BannerView, CookieView, Locale, PolicyCategory, PolicyView,

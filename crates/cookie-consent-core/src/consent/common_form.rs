@@ -4,7 +4,7 @@
 //! `encodeURIComponent(JSON.stringify(v))` gives compact JSON whose
 //! punctuation is percent-encoded and whose category ids are plain; this
 //! reader takes punctuation plain or encoded, ids plain, the three known
-//! fields, booleans and integers. Anything else (white space, escapes inside
+//! fields and a plain consent `id`, booleans and integers. Anything else (white space, escapes inside
 //! strings, unknown fields, RFC 3339 dates, malformed text) it leaves to the
 //! general reader in `value.rs`, which percent-decodes and runs serde_json. A
 //! property test holds the two together: wherever this one answers, both
@@ -76,6 +76,10 @@ fn read_as_written<'t>(raw: &'t [u8], categories: &[Category]) -> Option<(Record
     } else {
         None
     };
+    // The consent id (records, §15) keys nothing here: read past it.
+    if text.word(b"%2C%22id%22%3A%22") && !(text.consent_id() && text.word(b"%22")) {
+        return None;
+    }
     if !text.word(b"%7D") {
         return None;
     }
@@ -118,6 +122,14 @@ fn read_any_punctuation<'t>(raw: &'t [u8], categories: &[Category]) -> Option<(R
             if timestamp.replace(seconds).is_some() {
                 return None;
             }
+        } else if text.word(b"id") {
+            // The general reader skips `id` whatever it holds, repeated or not.
+            text.end_of_key()?;
+            text.eat(b'"')?;
+            if !text.consent_id() {
+                return None;
+            }
+            text.eat(b'"')?;
         } else {
             return None;
         }
@@ -237,6 +249,19 @@ impl Text<'_> {
         None
     }
 
+    /// Consumes a consent id's characters (letters, digits, `-`, `_`; one to
+    /// 64), up to its closing quote; `false` when there are none.
+    fn consent_id(&mut self) -> bool {
+        let len = self
+            .rest
+            .iter()
+            .take(65)
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+            .count();
+        self.rest = &self.rest[len..];
+        (1..=64).contains(&len)
+    }
+
     /// A JSON integer that fits `u64` without leading zeros; a sign, a
     /// fraction or an exponent is left to the general reader.
     fn integer(&mut self) -> Option<u64> {
@@ -336,11 +361,22 @@ mod tests {
             any::<u32>().prop_map(|n| n.to_string()),
             any::<u64>().prop_map(|n| n.to_string()),
         ];
+        let consent_id = prop_oneof![
+            Just("\"0f3a9c1e5b7d2468ace013579bdf0246\""),
+            Just("\"a-B_9\""),
+            Just("\"\""),
+            Just("\"a b\""),
+            Just("\"x\\u0041\""),
+            Just("7"),
+            Just("null"),
+            Just("\"0123456789012345678901234567890123456789012345678901234567890123456789\""),
+        ];
         let field = prop_oneof![
             4 => categories.prop_map(|c| format!("\"categories\":{c}")),
             2 => integer.clone().prop_map(|n| format!("\"revision\":{n}")),
             2 => integer.prop_map(|n| format!("\"timestamp\":{n}")),
             1 => Just("\"version\":2".to_owned()),
+            2 => consent_id.prop_map(|id| format!("\"id\":{id}")),
             1 => Just("\"categories\" : {}".to_owned()),
         ];
         prop::collection::vec(field, 0..4).prop_map(|fields| format!("{{{}}}", fields.join(",")))
@@ -405,6 +441,7 @@ mod tests {
             grants in prop::collection::vec((0..5usize, any::<bool>()), 0..5),
             revision in any::<u64>(),
             timestamp in prop::option::of(any::<u64>()),
+            id in prop::option::of("[0-9a-f]{32}"),
             edit in prop::option::of((any::<prop::sample::Index>(), any::<u8>(), any::<bool>())),
         ) {
             let ids = ["essential", "functional", "analytics", "ads-2", "unknown_id"];
@@ -412,6 +449,9 @@ mod tests {
             let mut json = format!("{{\"categories\":{{{}}},\"revision\":{revision}", members.join(","));
             if let Some(timestamp) = timestamp {
                 json += &format!(",\"timestamp\":{timestamp}");
+            }
+            if let Some(id) = &id {
+                json += &format!(",\"id\":\"{id}\"");
             }
             json += "}";
             let raw = edited(cookie_value(&json, 1), edit);
@@ -437,6 +477,7 @@ mod tests {
             // Up to 19 digits: 20-digit revisions are the general reader's.
             revision in prop::option::of(0..10_000_000_000_000_000_000u64),
             timestamp in prop::option::of(0..=i64::MAX),
+            id in prop::option::of("[0-9a-zA-Z_-]{1,64}"),
             encoded in any::<bool>(),
         ) {
             let ids = ["essential", "functional", "analytics", "unknown_id"];
@@ -447,6 +488,9 @@ mod tests {
             }
             if let Some(timestamp) = timestamp {
                 json += &format!(",\"timestamp\":{timestamp}");
+            }
+            if let Some(id) = &id {
+                json += &format!(",\"id\":\"{id}\"");
             }
             json += "}";
             let raw = cookie_value(&json, u8::from(encoded));

@@ -1,13 +1,16 @@
 //! Writing the consent cookie, for server-side consent forms.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use cookie::time::Duration;
 use cookie::Cookie;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use super::record::MAX_VALUE_LEN;
 use crate::clock::unix_now;
 use crate::policy::{Policy, SameSite};
+use crate::records::ConsentId;
 
 /// What `encodeURIComponent` leaves alone, so a banner script and the server
 /// write the same bytes.
@@ -68,11 +71,25 @@ impl ConsentChoice {
             _ => None,
         }
     }
+
+    /// The form's `action` that says this choice: `accept-all`,
+    /// `reject-optional`, `save` or `reset` (what a consent record names).
+    pub fn action(&self) -> &'static str {
+        match self {
+            ConsentChoice::AcceptAll => "accept-all",
+            ConsentChoice::RejectOptional => "reject-optional",
+            ConsentChoice::Only(_) => "save",
+            ConsentChoice::Reset => "reset",
+        }
+    }
 }
 
 impl Policy {
     /// The `Set-Cookie` value that records `choice`, with the configured
-    /// attributes, the current revision and timestamp.
+    /// attributes, the current revision and timestamp, and a fresh consent
+    /// id ([`ConsentId`]; none if the system has no randomness to give). A
+    /// consent endpoint carries the browser's id over instead:
+    /// [`write_consent_with_id`](Self::write_consent_with_id).
     ///
     /// ```
     /// # use cookie_consent_core::{ConsentChoice, ConsentState, Policy, Signals};
@@ -87,11 +104,34 @@ impl Policy {
     /// # Ok::<(), cookie_consent_core::PolicyError>(())
     /// ```
     pub fn write_consent(&self, choice: &ConsentChoice) -> String {
-        self.write_consent_at(choice, unix_now())
+        self.write_consent_with_id(choice, ConsentId::random().as_ref(), unix_now())
     }
 
-    /// [`write_consent`](Self::write_consent) with a given timestamp (Unix seconds).
+    /// [`write_consent`](Self::write_consent) with a given timestamp (Unix
+    /// seconds) and no id, for tests and replays.
     pub fn write_consent_at(&self, choice: &ConsentChoice, now: i64) -> String {
+        self.write_consent_with_id(choice, None, now)
+    }
+
+    /// The `Set-Cookie` value that records `choice` at `now` (Unix seconds)
+    /// under consent id `id`, written last in the value.
+    ///
+    /// ```
+    /// # use cookie_consent_core::{ConsentChoice, ConsentId, Policy};
+    /// let policy = Policy::from_toml_str("[[categories]]\nid = \"analytics\"")?;
+    /// let id = ConsentId::parse("0123456789abcdef0123456789abcdef").unwrap();
+    /// let set_cookie = policy.write_consent_with_id(&ConsentChoice::AcceptAll, Some(&id), 1_764_000_000);
+    /// assert!(set_cookie.contains("%2C%22id%22%3A%220123456789abcdef0123456789abcdef%22%7D"));
+    /// let pair = set_cookie.split(';').next().unwrap();
+    /// assert_eq!(policy.consent_id([pair]), Some(id));
+    /// # Ok::<(), cookie_consent_core::PolicyError>(())
+    /// ```
+    pub fn write_consent_with_id(
+        &self,
+        choice: &ConsentChoice,
+        id: Option<&ConsentId>,
+        now: i64,
+    ) -> String {
         let config = self.consent_cookie();
         let (value, max_age_days) = match choice {
             ConsentChoice::Reset => (String::new(), 0),
@@ -109,9 +149,13 @@ impl Policy {
                 }
                 let _ = write!(
                     json,
-                    "}},\"revision\":{},\"timestamp\":{now}}}",
+                    "}},\"revision\":{},\"timestamp\":{now}",
                     self.revision()
                 );
+                if let Some(id) = id {
+                    let _ = write!(json, ",\"id\":\"{id}\"");
+                }
+                json.push('}');
                 let value = utf8_percent_encode(&json, URI_COMPONENT).to_string();
                 (value, i64::from(config.max_age_days))
             }
@@ -131,4 +175,45 @@ impl Policy {
         }
         cookie.to_string()
     }
+}
+
+impl Policy {
+    /// The consent id of the request's consent cookie, when it carries one this
+    /// library wrote (the first, if several do): what a new answer of the same
+    /// browser keeps.
+    pub fn consent_id<I>(&self, cookie_headers: I) -> Option<ConsentId>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        let name = self.consent_cookie().name.as_bytes();
+        cookie_headers.into_iter().find_map(|header| {
+            crate::syntax::cookie_pairs(header.as_ref())
+                .filter(|(pair_name, _)| *pair_name == name)
+                .find_map(|(_, value)| id_in_value(value))
+        })
+    }
+}
+
+/// The `id` of one consent cookie value, read as the general reader reads values.
+fn id_in_value(raw: &[u8]) -> Option<ConsentId> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly<'a> {
+        #[serde(borrow)]
+        id: Option<Cow<'a, str>>,
+    }
+    if raw.len() > MAX_VALUE_LEN {
+        return None;
+    }
+    let raw = match raw {
+        [b'"', inner @ .., b'"'] => inner,
+        _ => raw,
+    };
+    let decoded: Cow<'_, [u8]> = if raw.first() == Some(&b'{') {
+        Cow::Borrowed(raw)
+    } else {
+        percent_encoding::percent_decode(raw).into()
+    };
+    let value: IdOnly<'_> = serde_json::from_slice(&decoded).ok()?;
+    ConsentId::parse(&value.id?)
 }

@@ -99,6 +99,11 @@ impl Policy {
             return Err(problems);
         }
 
+        // Policies built in code have no text: their compiled form stands in.
+        let digest = match source {
+            Some(source) => sha256_hex(source.text.as_bytes()),
+            None => sha256_hex(format!("{settings:?}{categories:?}{rules:?}").as_bytes()),
+        };
         let all = CategorySet::first(categories.len());
         let gpc = categories
             .iter()
@@ -120,9 +125,22 @@ impl Policy {
                 sources,
                 consent_mode,
                 locales,
+                digest,
             }),
         })
     }
+}
+
+/// Lower-case hex SHA-256.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
 }
 
 /// `YYYY-MM-DD` with a month and day that can exist.

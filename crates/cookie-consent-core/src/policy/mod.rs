@@ -316,6 +316,8 @@ pub(crate) struct Compiled {
     pub(crate) consent_mode: Option<ConsentMode>,
     /// The built-in locales and `[locales]`, validated.
     pub(crate) locales: Locales,
+    /// Hex SHA-256 of the policy file's text.
+    pub(crate) digest: String,
 }
 
 impl std::fmt::Debug for Policy {
@@ -391,6 +393,13 @@ impl Policy {
             categories: self.inner.categories.clone(),
             cookies: self.inner.rules.clone(),
         }
+    }
+
+    /// Hex SHA-256 of the policy file's text, as `sha256sum` prints it: which
+    /// policy a consent record's answer was given to (§15). A policy built in
+    /// code has no text; its digest is that of its compiled form.
+    pub fn digest(&self) -> &str {
+        &self.inner.digest
     }
 
     /// The site name.
