@@ -4,28 +4,46 @@
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use cookie_consent_core::Policy;
+use cookie_consent_core::{Policy, Recording};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 
+/// Consent records in memory: the demo sites' default store.
+pub fn memory_records() -> Recording {
+    cookie_consent_demo::open_records("sqlite::memory:").expect("SQLite in memory opens")
+}
+
 /// Serves the axum demo (`example-axum-minopa`) with `policy`, on the current tokio runtime.
 pub async fn serve_axum_demo(policy: Policy) -> SocketAddr {
-    let app = example_axum_minopa::app(policy).expect("a valid policy");
+    serve_axum_demo_recording(policy, memory_records()).await
+}
+
+/// [`serve_axum_demo`], recording consent answers in `records`.
+pub async fn serve_axum_demo_recording(policy: Policy, records: Recording) -> SocketAddr {
+    let app = example_axum_minopa::app(policy, records).expect("a valid policy");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free loopback port");
     let addr = listener.local_addr().expect("a bound address");
     tokio::spawn(async move {
-        axum::serve(listener, app)
-            .await
-            .expect("the axum demo serves")
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("the axum demo serves")
     });
     addr
 }
 
 /// Serves the actix demo (`example-actix-mihari`) with `policy`, on a thread of its own.
 pub fn serve_actix_demo(policy: Policy) -> SocketAddr {
-    let configure = example_actix_mihari::app(policy).expect("a valid policy");
+    serve_actix_demo_recording(policy, memory_records())
+}
+
+/// [`serve_actix_demo`], recording consent answers in `records`.
+pub fn serve_actix_demo_recording(policy: Policy, records: Recording) -> SocketAddr {
+    let configure = example_actix_mihari::app(policy, records).expect("a valid policy");
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {

@@ -50,7 +50,7 @@ const ACTIX_STRIPPED: &[usize] = &[1, 3];
 /// puts its layer around the site's routes.
 fn axum_floor(policy: Policy, read: bool) -> axum::Router {
     use tower::ServiceBuilder;
-    let routes = example_axum_minopa::routes(policy.clone());
+    let routes = example_axum_minopa::routes(policy.clone(), records());
     if read {
         let handoff = move |request| for_tower::consent(&policy, request);
         let floor = ServiceBuilder::new()
@@ -68,7 +68,7 @@ fn axum_floor(policy: Policy, read: bool) -> axum::Router {
 /// The actix site under the floor, around the app (the site's scope is the
 /// example's own), served as [`actix`] serves.
 fn actix_floor(policy: Policy, read: bool, addr: &str) -> Result<(), String> {
-    let routes = example_actix_mihari::routes(policy.clone());
+    let routes = example_actix_mihari::routes(policy.clone(), records());
     actix_web::rt::System::new().block_on(async {
         let server = HttpServer::new(move || {
             let floor = match read {
@@ -85,18 +85,24 @@ fn actix_floor(policy: Policy, read: bool, addr: &str) -> Result<(), String> {
     })
 }
 
+/// The demo sites' default store: consent records in memory (the workload
+/// posts no consent).
+fn records() -> cookie_consent_core::Recording {
+    cookie_consent_demo::open_records("sqlite::memory:").expect("SQLite in memory opens")
+}
+
 fn run(site: &str, variant: &str, addr: &str) -> Result<(), String> {
     let policy = |embedded| {
         cookie_consent_core::Policy::from_toml_str(embedded).map_err(|err| err.to_string())
     };
     match (site, variant) {
         ("axum", "with") => {
-            let app = example_axum_minopa::app(policy(example_axum_minopa::EMBEDDED_POLICY)?);
+            let app = example_axum_minopa::app(policy(example_axum_minopa::EMBEDDED_POLICY)?, records());
             axum(app.map_err(|err| err.to_string())?, addr)
         }
         ("axum", "without") => {
             let policy = policy(example_axum_minopa::EMBEDDED_POLICY)?;
-            axum(example_axum_minopa::routes(policy), addr)
+            axum(example_axum_minopa::routes(policy, records()), addr)
         }
         ("axum", "floor" | "handoff") => {
             let policy = policy(example_axum_minopa::EMBEDDED_POLICY)?;
@@ -107,12 +113,12 @@ fn run(site: &str, variant: &str, addr: &str) -> Result<(), String> {
             actix_floor(policy, variant == "handoff", addr)
         }
         ("actix", "with") => {
-            let app = example_actix_mihari::app(policy(example_actix_mihari::EMBEDDED_POLICY)?);
+            let app = example_actix_mihari::app(policy(example_actix_mihari::EMBEDDED_POLICY)?, records());
             actix(app.map_err(|err| err.to_string())?, addr)
         }
         ("actix", "without") => {
             let policy = policy(example_actix_mihari::EMBEDDED_POLICY)?;
-            actix(example_actix_mihari::routes(policy), addr)
+            actix(example_actix_mihari::routes(policy, records()), addr)
         }
         _ => Err(format!(
             "usage: demo-server axum|actix with|without|floor|handoff ADDR, not {site:?} {variant:?}"

@@ -103,7 +103,9 @@ fn both_demo_sites_store_nothing_the_consent_does_not_allow() {
     if !browser_available("both_demo_sites_store_nothing_the_consent_does_not_allow") {
         return;
     }
-    let axum_demo = serve(example_axum_minopa::app(policy(MINOPA)).unwrap());
+    let axum_demo = serve(
+        example_axum_minopa::app(policy(MINOPA), cookie_consent_tests::memory_records()).unwrap(),
+    );
     let actix_demo = cookie_consent_tests::serve_actix_demo(policy(MIHARI));
     for (addr, file, analytics) in [
         (axum_demo, MINOPA, "_ga"),

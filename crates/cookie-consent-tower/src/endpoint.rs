@@ -2,12 +2,16 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use cookie_consent_core::{Consent, ConsentAnswer, ConsentPost, CONSENT_FORM_LIMIT};
-use http::header::{ALLOW, CONTENT_TYPE, HOST, LOCATION, ORIGIN, REFERER, SET_COOKIE};
+use cookie_consent_core::{Consent, ConsentAnswer, ConsentPost, Recording, CONSENT_FORM_LIMIT};
+use http::header::{
+    ALLOW, CONTENT_TYPE, COOKIE, HOST, LOCATION, ORIGIN, REFERER, SET_COOKIE, USER_AGENT,
+};
+use http::request::Parts;
 use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -34,22 +38,35 @@ static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 ///     .layer(ConsentLayer::new(policy));
 /// ```
 ///
+/// With [`recording`](Self::recording), every answer is recorded (DESIGN
+/// §15) before it is sent; the client's address is the connection's (serve
+/// with `into_make_service_with_connect_info::<SocketAddr>()`, or put a
+/// `SocketAddr` in the request's extensions), or the trusted forwarding
+/// header's.
+///
 /// Answers: `303` with `Location` and `Set-Cookie`; `403` for another site's
 /// write; `400` for a form with no known `action`; `405` for anything but
-/// `POST`; `413` for a body over [`CONSENT_FORM_LIMIT`]; `500` without a
-/// `ConsentLayer` around it.
+/// `POST`; `413` for a body over [`CONSENT_FORM_LIMIT`]; `503` when the
+/// answer could not be recorded; `500` without a `ConsentLayer` around it.
 ///
 /// [`ConsentLayer`]: crate::ConsentLayer
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 #[must_use]
 pub struct ConsentEndpoint {
-    _private: (),
+    recording: Option<Recording>,
 }
 
 impl ConsentEndpoint {
-    /// The endpoint.
+    /// The endpoint, recording nothing.
     pub fn new() -> Self {
         ConsentEndpoint::default()
+    }
+
+    /// Records every answer in `recording`'s store before it is sent; no
+    /// consent is written when the store cannot take it (`503`).
+    pub fn recording(mut self, recording: Recording) -> Self {
+        self.recording = Some(recording);
+        self
     }
 }
 
@@ -72,11 +89,12 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        Box::pin(async move { Ok(answer(request).await) })
+        let recording = self.recording.clone();
+        Box::pin(async move { Ok(answer(request, recording).await) })
     }
 }
 
-async fn answer<B>(request: Request<B>) -> Response<Full<Bytes>>
+async fn answer<B>(request: Request<B>, recording: Option<Recording>) -> Response<Full<Bytes>>
 where
     B: Body,
     B::Error: std::error::Error + Send + Sync + 'static,
@@ -107,14 +125,32 @@ where
         Err(_) => return text(StatusCode::BAD_REQUEST, "consent form unreadable"),
     };
     let header = |name: &HeaderName| parts.headers.get(name).map(HeaderValue::as_bytes);
+    let cookies: Vec<&[u8]> = parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .map(HeaderValue::as_bytes)
+        .collect();
+    let forwarded = recording
+        .as_ref()
+        .and_then(Recording::forwarded_header)
+        .and_then(|name| parts.headers.get_all(name).iter().next_back())
+        .map(HeaderValue::as_bytes);
     let post = ConsentPost {
         host: header(&HOST).or_else(|| parts.uri.authority().map(|a| a.as_str().as_bytes())),
         origin: header(&ORIGIN),
         sec_fetch_site: header(&SEC_FETCH_SITE),
         referer: header(&REFERER),
         form: &form,
+        cookies: &cookies,
+        user_agent: header(&USER_AGENT),
+        peer: peer_ip(&parts),
+        forwarded,
     };
-    let answer = policy.answer_consent_post(&post);
+    let answer = match &recording {
+        Some(recording) => policy.answer_consent_post_recorded(&post, recording).await,
+        None => policy.answer_consent_post(&post),
+    };
     let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = text(status, answer.body());
     if let ConsentAnswer::Recorded {
@@ -133,6 +169,19 @@ where
         }
     }
     response
+}
+
+/// The connection's remote address: axum's `ConnectInfo`, or a `SocketAddr`
+/// the server put in the extensions.
+fn peer_ip(parts: &Parts) -> Option<IpAddr> {
+    #[cfg(feature = "axum")]
+    if let Some(info) = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+    {
+        return Some(info.0.ip());
+    }
+    parts.extensions.get::<SocketAddr>().map(SocketAddr::ip)
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {

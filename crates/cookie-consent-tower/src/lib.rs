@@ -107,10 +107,11 @@ mod service;
 pub use cookie_consent_core::MissingConsentLayer;
 pub use cookie_consent_core::{
     BannerButton, BannerCategory, BannerView, Category, CategorySet, Consent, ConsentAnswer,
-    ConsentChoice, ConsentCookieConfig, ConsentFormat, ConsentPost, ConsentSource, ConsentState,
-    CookieRule, CookieView, Enforcement, Event, FormatReading, Locale, Mode, Policy, PolicyBuilder,
-    PolicyCategory, PolicyError, PolicyView, SameSite, Signals, StripReason, UnknownCookies,
-    Verdict, CONSENT_FORM_LIMIT, ESSENTIAL,
+    ConsentChoice, ConsentCookieConfig, ConsentFormat, ConsentId, ConsentPost, ConsentRecord,
+    ConsentSource, ConsentState, ConsentStore, CookieRule, CookieView, Enforcement, Event,
+    FormatReading, Locale, Mode, Policy, PolicyBuilder, PolicyCategory, PolicyError, PolicyView,
+    RecordQuery, Recording, SameSite, Signals, StoreError, StoreFuture, StripReason,
+    UnknownCookies, Verdict, CONSENT_FORM_LIMIT, ESSENTIAL,
 };
 pub use endpoint::{ConsentEndpoint, EndpointFuture};
 pub use extension::ConsentExt;

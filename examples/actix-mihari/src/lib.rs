@@ -2,21 +2,26 @@
 
 use actix_web::http::header::{ContentType, ACCEPT_LANGUAGE, SET_COOKIE, VARY};
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
-use cookie_consent_actix::{consent_endpoint, Consent, ConsentMiddleware, Policy, PolicyError};
+use cookie_consent_actix::{
+    recorded_consent_endpoint, Consent, ConsentMiddleware, Policy, PolicyError, RecordQuery,
+    Recording,
+};
 use cookie_consent_demo as demo;
 
 /// Mihari's policy, the default.
 pub const EMBEDDED_POLICY: &str = include_str!("../../policies/mihari.toml");
 
-/// Registers the demo site enforcing `policy` (`/billing` enforces it plus
-/// Stripe's cookies): `App::new().configure(app(policy)?)`.
+/// Registers the demo site enforcing `policy` and recording consent answers
+/// in `records` (`/billing` enforces it plus Stripe's cookies):
+/// `App::new().configure(app(policy, records)?)`.
 pub fn app(
     policy: Policy,
+    records: Recording,
 ) -> Result<impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static, PolicyError> {
     let billing = demo::billing_policy(&policy)?;
     Ok(move |config: &mut web::ServiceConfig| {
         config.service(
-            site(&policy)
+            site(&policy, &records)
                 .service(
                     web::scope("/billing")
                         .wrap(ConsentMiddleware::new(billing.clone()))
@@ -31,20 +36,25 @@ pub fn app(
 /// `ConsentMiddleware`. The pages that read `Consent` (`/`, `/demo/consent`)
 /// answer 500 here; the benchmarks serve it to measure the middleware on the
 /// other routes.
-pub fn routes(policy: Policy) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
+pub fn routes(
+    policy: Policy,
+    records: Recording,
+) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
     move |config: &mut web::ServiceConfig| {
-        config.service(site(&policy));
+        config.service(site(&policy, &records));
     }
 }
 
-fn site(policy: &Policy) -> Scope {
+fn site(policy: &Policy, records: &Recording) -> Scope {
     web::scope("")
         .app_data(web::Data::new(policy.clone()))
+        .app_data(web::Data::new(records.clone()))
         .route("/", web::get().to(home))
         .route("/cookie-policy", web::get().to(cookie_policy))
-        .route("/consent", consent_endpoint())
+        .route("/consent", recorded_consent_endpoint(records.clone()))
         .route("/demo/set", web::get().to(demo_set))
         .route("/demo/consent", web::get().to(demo_consent))
+        .route("/demo/records", web::get().to(demo_records))
         .route("/healthz", web::get().to(|| async { "ok" }))
         .route("/.well-known/gpc.json", web::get().to(gpc_json))
 }
@@ -102,4 +112,20 @@ async fn demo_consent(consent: Consent) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(demo::consent_json(&consent))
+}
+
+/// The consent records of one consent id, oldest first.
+async fn demo_records(
+    records: web::Data<Recording>,
+    query: web::Query<Vec<(String, String)>>,
+) -> HttpResponse {
+    let Some(id) = demo::records_id(query.iter().map(|(k, v)| (k.as_str(), v.as_str()))) else {
+        return HttpResponse::BadRequest().body("id is required");
+    };
+    match records.store().select(&RecordQuery::all().id(id)).await {
+        Ok(found) => HttpResponse::Ok()
+            .content_type(ContentType::json())
+            .body(demo::records_json(&found)),
+        Err(err) => HttpResponse::ServiceUnavailable().body(err.to_string()),
+    }
 }

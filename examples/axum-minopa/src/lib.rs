@@ -7,17 +7,22 @@ use axum::response::{AppendHeaders, Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use cookie_consent_demo as demo;
-use cookie_consent_tower::{Consent, ConsentEndpoint, ConsentLayer, Policy, PolicyError};
+use cookie_consent_tower::{
+    Consent, ConsentEndpoint, ConsentLayer, Policy, PolicyError, RecordQuery, Recording,
+};
 
 /// Minopa's policy, the default.
 pub const EMBEDDED_POLICY: &str = include_str!("../../policies/minopa.toml");
 
-/// The demo site enforcing `policy`; `/billing` enforces it plus Stripe's cookies.
-pub fn app(policy: Policy) -> Result<Router, PolicyError> {
+/// The demo site enforcing `policy` and recording consent answers in
+/// `records`; `/billing` enforces it plus Stripe's cookies. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()`: records keep the
+/// client's address.
+pub fn app(policy: Policy, records: Recording) -> Result<Router, PolicyError> {
     let billing = Router::new()
         .route("/demo/set", get(demo_set))
         .layer(ConsentLayer::new(demo::billing_policy(&policy)?));
-    Ok(routes(policy.clone())
+    Ok(routes(policy.clone(), records)
         .nest("/billing", billing)
         .layer(ConsentLayer::new(policy)))
 }
@@ -25,16 +30,21 @@ pub fn app(policy: Policy) -> Result<Router, PolicyError> {
 /// The site's own routes with no enforcement: what [`app`] puts under
 /// `ConsentLayer`. The pages that read `Consent` (`/`, `/demo/consent`) answer
 /// 500 here; the benchmarks serve it to measure the layer on the other routes.
-pub fn routes(policy: Policy) -> Router {
+pub fn routes(policy: Policy, records: Recording) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/cookie-policy", get(cookie_policy))
-        .route_service("/consent", ConsentEndpoint::new())
+        .route_service(
+            "/consent",
+            ConsentEndpoint::new().recording(records.clone()),
+        )
         .route("/demo/set", get(demo_set))
         .route("/demo/consent", get(demo_consent))
+        .route("/demo/records", get(demo_records))
         .route("/healthz", get(|| async { "ok" }))
         .route("/.well-known/gpc.json", get(gpc_json))
         .layer(Extension(policy))
+        .layer(Extension(records))
 }
 
 fn with_cookies(cookies: Vec<String>, body: impl IntoResponse) -> Response {
@@ -85,4 +95,22 @@ async fn demo_consent(consent: Consent) -> Response {
         demo::consent_json(&consent),
     )
         .into_response()
+}
+
+/// The consent records of one consent id, oldest first.
+async fn demo_records(
+    Extension(records): Extension<Recording>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    let Some(id) = demo::records_id(query.iter().map(|(k, v)| (k.as_str(), v.as_str()))) else {
+        return (StatusCode::BAD_REQUEST, "id is required").into_response();
+    };
+    match records.store().select(&RecordQuery::all().id(id)).await {
+        Ok(found) => (
+            [(CONTENT_TYPE, "application/json")],
+            demo::records_json(&found),
+        )
+            .into_response(),
+        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
+    }
 }

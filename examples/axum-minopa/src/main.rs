@@ -1,5 +1,6 @@
 //! `cargo run -p example-axum-minopa`: the demo site on axum.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -23,7 +24,12 @@ async fn main() -> ExitCode {
         }
     };
     println!("listening on http://{host}:{port}");
-    if let Err(err) = axum::serve(listener, app).await {
+    if let Err(err) = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+    {
         eprintln!("server error: {err}");
         return ExitCode::FAILURE;
     }

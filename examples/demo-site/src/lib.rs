@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use cookie_consent_core::{Consent, CookieRule, Locale, Policy, PolicyError, ESSENTIAL};
+use cookie_consent_core::{
+    Consent, ConsentRecord, CookieRule, Locale, Policy, PolicyError, Recording, ESSENTIAL,
+};
 
 /// Where a demo site listens and which policy it enforces.
 #[derive(Debug)]
@@ -15,6 +17,8 @@ pub struct Settings {
     pub port: u16,
     /// `COOKIE_POLICY` (a path), default the site's embedded policy.
     pub policy: Policy,
+    /// `CONSENT_RECORDS`: where consent answers are recorded, default `sqlite::memory:`.
+    pub records: Recording,
 }
 
 impl Settings {
@@ -33,18 +37,46 @@ impl Settings {
             None => Policy::from_toml_str(embedded),
         }
         .map_err(|err: PolicyError| format!("cookie policy: {err}"))?;
-        Ok(Settings { host, port, policy })
+        let records = std::env::var("CONSENT_RECORDS").unwrap_or_else(|_| "sqlite::memory:".into());
+        let records = open_records(&records)?;
+        Ok(Settings {
+            host,
+            port,
+            policy,
+            records,
+        })
     }
+}
+
+/// The recording into the store `url` names (`sqlite::memory:`,
+/// `sqlite:PATH`, `postgres://…`); the error is a sentence to print.
+pub fn open_records(url: &str) -> Result<Recording, String> {
+    let store = cookie_consent_records::open(url).map_err(|err| err.to_string())?;
+    Ok(Recording::new(store))
+}
+
+/// `GET /demo/records?id=ID`: the id asked for, from the query's pairs.
+pub fn records_id<'a>(query: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<&'a str> {
+    query
+        .into_iter()
+        .find(|(key, _)| *key == "id")
+        .map(|(_, id)| id)
+}
+
+/// The records as the JSON array `/demo/records` answers, oldest first.
+pub fn records_json(records: &[ConsentRecord]) -> String {
+    serde_json::to_string(records).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// What a demo's `main` starts from: the address to listen on and the app built
 /// for the configured policy. The error is a sentence to print before exiting 1.
 pub fn prepare<A>(
     embedded: &str,
-    app: impl FnOnce(Policy) -> Result<A, PolicyError>,
+    app: impl FnOnce(Policy, Recording) -> Result<A, PolicyError>,
 ) -> Result<((String, u16), A), String> {
     let settings = Settings::from_env(embedded)?;
-    let app = app(settings.policy).map_err(|err| format!("cookie policy: {err}"))?;
+    let app =
+        app(settings.policy, settings.records).map_err(|err| format!("cookie policy: {err}"))?;
     Ok(((settings.host, settings.port), app))
 }
 
@@ -276,7 +308,7 @@ mod tests {
         );
         std::env::remove_var("PORT");
         std::env::set_var("COOKIE_POLICY", &bad);
-        let refused = prepare("", |_| -> Result<(), PolicyError> {
+        let refused = prepare("", |_, _| -> Result<(), PolicyError> {
             unreachable!("a bad policy never builds an app")
         });
         assert!(refused
@@ -284,12 +316,12 @@ mod tests {
             .contains("bad.toml:4: field `cookies[0].category`"));
         std::env::remove_var("COOKIE_POLICY");
         let ((host, port), name) =
-            prepare("name = \"Embedded\"", |p| Ok(p.name().to_owned())).unwrap();
+            prepare("name = \"Embedded\"", |p, _| Ok(p.name().to_owned())).unwrap();
         assert_eq!(
             (host.as_str(), port, name.as_str()),
             ("127.0.0.1", 3000, "Embedded")
         );
-        let app_error = prepare("", |p| {
+        let app_error = prepare("", |p, _| {
             billing_policy(&p).and_then(|_| {
                 Policy::builder()
                     .cookie(CookieRule::new("x", "nope"))
@@ -299,6 +331,13 @@ mod tests {
         assert_eq!(app_error.unwrap_err(), "cookie policy: field `cookies[0].category`: unknown category `nope` (categories: essential)");
         let embedded = Settings::from_env("name = \"Embedded\"").unwrap();
         assert_eq!((embedded.port, embedded.policy.name()), (3000, "Embedded"));
+        std::env::set_var("CONSENT_RECORDS", "mysql://db");
+        let refused = Settings::from_env("").unwrap_err();
+        assert!(refused.contains("consent records `mysql://db`"), "{refused}");
+        std::env::set_var("CONSENT_RECORDS", format!("sqlite:{}", dir.join("no-such-dir/records.db").display()));
+        let refused = Settings::from_env("").unwrap_err();
+        assert!(refused.contains("no-such-dir/records.db"), "{refused}");
+        std::env::remove_var("CONSENT_RECORDS");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
