@@ -7,6 +7,9 @@ use tokio::sync::{mpsc, oneshot};
 /// The most records one transaction commits.
 pub(crate) const BATCH_LIMIT: usize = 256;
 
+/// An insert waiting for its commit, and where to say how it went.
+pub(crate) type Insert = (ConsentRecord, oneshot::Sender<Result<(), String>>);
+
 /// One piece of work, with where its answer goes.
 pub(crate) enum Job {
     Insert(ConsentRecord, oneshot::Sender<Result<(), String>>),
@@ -61,10 +64,7 @@ fn answered<T>(
 pub(crate) fn take_batch(
     first: Job,
     receiver: &mut mpsc::UnboundedReceiver<Job>,
-) -> (
-    Vec<(ConsentRecord, oneshot::Sender<Result<(), String>>)>,
-    Vec<Job>,
-) {
+) -> (Vec<Insert>, Vec<Job>) {
     let mut inserts = Vec::new();
     let mut reads = Vec::new();
     let mut next = Some(first);
@@ -82,7 +82,7 @@ pub(crate) fn take_batch(
 
 /// Tells every waiting insert how its batch went.
 pub(crate) fn answer_batch(
-    inserts: Vec<(ConsentRecord, oneshot::Sender<Result<(), String>>)>,
+    inserts: Vec<Insert>,
     result: &Result<(), String>,
 ) {
     for (_, reply) in inserts {
