@@ -115,7 +115,8 @@ pub fn set_cookie(policy: &Policy, value: &[u8], granted: &[u8]) {
 }
 
 /// A consent form's `POST`: never a write from another site, only paths of
-/// this site as the way back, and a cookie that reads back as the choice.
+/// this site as the way back, a consent cookie, and the browser's consent
+/// id carried over.
 pub fn consent_post(policy: &Policy, post: &ConsentPost<'_>) {
     let answer = policy.answer_consent_post(post);
     match answer {
@@ -137,7 +138,17 @@ pub fn consent_post(policy: &Policy, post: &ConsentPost<'_>) {
                 "{location}"
             );
             assert!(set_cookie.starts_with(&format!("{}=", policy.consent_cookie().name)));
+            // The browser's consent id is kept; a browser without one gets one.
+            let pair = set_cookie.split(';').next().unwrap_or_default();
+            let written = policy.consent_id([pair]);
+            if !set_cookie.contains("Max-Age=0") {
+                match policy.consent_id(post.cookies) {
+                    Some(id) => assert_eq!(written, Some(id), "{set_cookie}"),
+                    None => assert!(written.is_some(), "{set_cookie}"),
+                }
+            }
         }
+        ConsentAnswer::Unavailable => panic!("nothing is recorded, so nothing can fail"),
     }
 }
 

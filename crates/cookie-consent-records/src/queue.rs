@@ -81,10 +81,7 @@ pub(crate) fn take_batch(
 }
 
 /// Tells every waiting insert how its batch went.
-pub(crate) fn answer_batch(
-    inserts: Vec<Insert>,
-    result: &Result<(), String>,
-) {
+pub(crate) fn answer_batch(inserts: Vec<Insert>, result: &Result<(), String>) {
     for (_, reply) in inserts {
         // A caller that stopped waiting (its connection closed) needs no answer.
         let _ = reply.send(result.clone());

@@ -333,8 +333,14 @@ mod tests {
         assert_eq!((embedded.port, embedded.policy.name()), (3000, "Embedded"));
         std::env::set_var("CONSENT_RECORDS", "mysql://db");
         let refused = Settings::from_env("").unwrap_err();
-        assert!(refused.contains("consent records `mysql://db`"), "{refused}");
-        std::env::set_var("CONSENT_RECORDS", format!("sqlite:{}", dir.join("no-such-dir/records.db").display()));
+        assert!(
+            refused.contains("consent records `mysql://db`"),
+            "{refused}"
+        );
+        std::env::set_var(
+            "CONSENT_RECORDS",
+            format!("sqlite:{}", dir.join("no-such-dir/records.db").display()),
+        );
         let refused = Settings::from_env("").unwrap_err();
         assert!(refused.contains("no-such-dir/records.db"), "{refused}");
         std::env::remove_var("CONSENT_RECORDS");
