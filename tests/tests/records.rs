@@ -176,7 +176,10 @@ async fn every_answer_is_recorded_field_by_field_under_one_id() {
                     assert!(reply.set_cookies[0].contains("Max-Age=0"), "{reply:?}");
                 }
             }
-            assert!(ids_written.iter().all(|written| *written == id), "{site:?}: {ids_written:?}");
+            assert!(
+                ids_written.iter().all(|written| *written == id),
+                "{site:?}: {ids_written:?}"
+            );
 
             let records = records_over_http(addr, &id).await;
             let label = format!("{site:?} on {url}");
@@ -201,9 +204,20 @@ async fn every_answer_is_recorded_field_by_field_under_one_id() {
             let after = cookie_consent_core::recorded_at_text(time_now());
             for record in &records {
                 assert_eq!(record.id, id, "{label}");
-                assert_eq!(record.revision, i64::try_from(policy.revision()).unwrap(), "{label}");
-                assert_eq!(record.policy_digest, digest, "{label}: sha256 of the policy file");
-                assert_eq!(record.user_agent, agent[..512], "{label}: the first 512 bytes");
+                assert_eq!(
+                    record.revision,
+                    i64::try_from(policy.revision()).unwrap(),
+                    "{label}"
+                );
+                assert_eq!(
+                    record.policy_digest, digest,
+                    "{label}: sha256 of the policy file"
+                );
+                assert_eq!(
+                    record.user_agent,
+                    agent[..512],
+                    "{label}: the first 512 bytes"
+                );
                 assert_eq!(record.ip, "127.0.0.0", "{label}: the peer's /24");
                 assert!(
                     before <= record.recorded_at && record.recorded_at <= after,
@@ -212,8 +226,15 @@ async fn every_answer_is_recorded_field_by_field_under_one_id() {
                 );
             }
             let times: Vec<&str> = records.iter().map(|r| r.recorded_at.as_str()).collect();
-            assert!(times.windows(2).all(|w| w[0] < w[1]), "{label}: oldest first: {times:?}");
-            assert_eq!(records_in_database(&url, &id).await, records, "{label}: in the database");
+            assert!(
+                times.windows(2).all(|w| w[0] < w[1]),
+                "{label}: oldest first: {times:?}"
+            );
+            assert_eq!(
+                records_in_database(&url, &id).await,
+                records,
+                "{label}: in the database"
+            );
         }
     }
 }
@@ -229,9 +250,13 @@ async fn a_hundred_answers_at_once_are_all_recorded_none_twice() {
             let answers = (0..100).map(|n| {
                 let pair = pair.clone();
                 tokio::spawn(async move {
-                    let reply =
-                        post(addr, "action=reject-optional", Some(&pair), &format!("browser-{n}"))
-                            .await;
+                    let reply = post(
+                        addr,
+                        "action=reject-optional",
+                        Some(&pair),
+                        &format!("browser-{n}"),
+                    )
+                    .await;
                     reply.status
                 })
             });
@@ -247,7 +272,11 @@ async fn a_hundred_answers_at_once_are_all_recorded_none_twice() {
                 .map(|n| format!("browser-{n}"))
                 .chain(["first".to_owned()])
                 .collect();
-            assert_eq!(agents.len(), 101, "{site:?} on {url}: none twice, none lost");
+            assert_eq!(
+                agents.len(),
+                101,
+                "{site:?} on {url}: none twice, none lost"
+            );
             assert_eq!(
                 distinct,
                 expected.iter().map(String::as_str).collect(),
@@ -307,7 +336,10 @@ impl Drop for Cluster<'_> {
 async fn refused_while_down(addr: SocketAddr, pair: &str, label: &str) {
     let reply = post(addr, "action=save", Some(pair), "during the outage").await;
     assert_eq!(reply.status, 503, "{label}: {reply:?}");
-    assert!(reply.set_cookies.is_empty(), "{label}: no consent without its record: {reply:?}");
+    assert!(
+        reply.set_cookies.is_empty(),
+        "{label}: no consent without its record: {reply:?}"
+    );
 }
 
 /// The records of `id` after an outage: the answers before and after it, not the refused one.

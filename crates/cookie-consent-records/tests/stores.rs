@@ -1,0 +1,95 @@
+//! Each store keeps what it is given, field for field, and reads it back as
+//! asked: SQLite in memory and in a file, and PostgreSQL at
+//! `COOKIE_CONSENT_POSTGRES` (required under CI; `.ci/run` starts one).
+
+use cookie_consent_records::{open, ConsentRecord, ConsentStore, RecordQuery, Store};
+
+fn record(id: &str, recorded_at: &str, n: usize) -> ConsentRecord {
+    ConsentRecord {
+        id: id.to_owned(),
+        recorded_at: recorded_at.to_owned(),
+        action: "save".to_owned(),
+        granted: "essential,analytics".to_owned(),
+        revision: 7,
+        policy_digest: "ab".repeat(32),
+        user_agent: format!("agent-{n} \u{e9}'\"; DROP TABLE consent_records; --"),
+        ip: "2001:db8:1::".to_owned(),
+    }
+}
+
+fn stores() -> Vec<(String, Store)> {
+    let dir = std::env::temp_dir().join(format!("cookie-consent-stores-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut urls = vec![
+        "sqlite::memory:".to_owned(),
+        format!("sqlite:{}", dir.join("records.db").display()),
+    ];
+    match std::env::var("COOKIE_CONSENT_POSTGRES") {
+        Ok(url) if cfg!(feature = "postgres") => urls.push(url),
+        Ok(_) => eprintln!("PostgreSQL skipped: built without the `postgres` feature"),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("COOKIE_CONSENT_POSTGRES is not set: .ci/run starts PostgreSQL with tests/postgres.sh")
+        }
+        Err(_) => eprintln!("PostgreSQL skipped: COOKIE_CONSENT_POSTGRES is not set"),
+    }
+    urls.into_iter()
+        .map(|url| {
+            let store = open(&url).unwrap_or_else(|e| panic!("{e}"));
+            (url, store)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn records_read_back_as_written_oldest_first() {
+    for (url, store) in stores() {
+        let id = format!("{:032x}", rand_id(&url));
+        let other = format!("{:032x}", rand_id(&url) ^ 1);
+        let written = [
+            record(&id, "2026-11-02T10:00:00.000002Z", 2),
+            record(&id, "2026-11-01T10:00:00.000001Z", 1),
+            record(&other, "2026-11-03T10:00:00.000000Z", 3),
+        ];
+        for r in &written {
+            store
+                .insert(r.clone())
+                .await
+                .unwrap_or_else(|e| panic!("{url}: {e}"));
+        }
+        let mine = store.select(&RecordQuery::all().id(&id)).await.unwrap();
+        assert_eq!(mine, [written[1].clone(), written[0].clone()], "{url}");
+        let since = RecordQuery::all().id(&id).since("2026-11-02").unwrap();
+        assert_eq!(
+            store.select(&since).await.unwrap(),
+            [written[0].clone()],
+            "{url}"
+        );
+        let all = store.select(&RecordQuery::all()).await.unwrap();
+        assert!(all.contains(&written[2]), "{url}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn more_answers_at_once_than_one_transaction_takes_are_all_kept() {
+    for (url, store) in stores() {
+        let id = format!("{:032x}", rand_id(&url) ^ 2);
+        let inserts =
+            (0..600).map(|n| store.insert(record(&id, &format!("2026-11-01T00:00:00.{n:06}Z"), n)));
+        let results = futures_util::future::join_all(inserts).await;
+        assert!(results.iter().all(Result::is_ok), "{url}");
+        let kept = store.select(&RecordQuery::all().id(&id)).await.unwrap();
+        let agents: Vec<String> = kept.iter().map(|r| r.user_agent.clone()).collect();
+        let expected: Vec<String> = (0..600).map(|n| record(&id, "", n).user_agent).collect();
+        assert_eq!(agents, expected, "{url}: all 600, in order, none twice");
+    }
+}
+
+/// An id no other run shares: the time, and the store it is for.
+fn rand_id(url: &str) -> u128 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    nanos ^ (url.len() as u128) << 100
+}
