@@ -1,7 +1,8 @@
 //! `cookie-consent`: the command for the people who answer for a site's
 //! compliance (DESIGN §14). `check` validates policy files in CI, `render`
 //! publishes the policy page, `diff` says whether a change needs every
-//! visitor asked again, `scan` shows what a live site really stores.
+//! visitor asked again, `scan` shows what a live site really stores,
+//! `records export` hands over the proof of consent.
 //!
 //! Exit codes: 0 fine; 1 `check` found errors (or warnings, with
 //! `--deny-warnings`), or `scan` found cookies the consent does not allow; 2 the command could not run (a bad argument, a file
@@ -11,6 +12,7 @@
 mod check;
 mod diff;
 mod lint;
+mod records;
 mod render;
 mod scan;
 
@@ -73,6 +75,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Consent records: the proof of every answer the consent endpoint wrote.
+    Records {
+        #[command(subcommand)]
+        command: RecordsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RecordsCommand {
+    /// The records as JSON lines, oldest first.
+    Export {
+        /// The store: sqlite:PATH or postgres://USER@HOST:PORT/DB.
+        #[arg(long)]
+        store: String,
+        /// Only this consent id's records.
+        #[arg(long)]
+        id: Option<String>,
+        /// Only records from this date (YYYY-MM-DD, UTC) or RFC 3339 time on.
+        #[arg(long)]
+        since: Option<String>,
+    },
 }
 
 /// `render`'s output formats.
@@ -110,6 +133,9 @@ fn main() -> ExitCode {
             max_pages,
             json,
         }),
+        Command::Records {
+            command: RecordsCommand::Export { store, id, since },
+        } => records::export(&store, id.as_deref(), since.as_deref()),
     };
     outcome.unwrap_or_else(|message| {
         eprintln!("cookie-consent: {message}");

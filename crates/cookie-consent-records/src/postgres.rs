@@ -110,7 +110,7 @@ async fn connected<'c>(
         let (new, connection) = config
             .connect(NoTls)
             .await
-            .map_err(|e| format!("{label}: {e}"))?;
+            .map_err(|e| format!("{label}: {}", with_causes(&e)))?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(target: cookie_consent_core::TARGET, %error, "consent records: connection closed");
@@ -118,10 +118,21 @@ async fn connected<'c>(
         });
         new.batch_execute(SCHEMA)
             .await
-            .map_err(|e| format!("{label}: creating the table: {e}"))?;
+            .map_err(|e| format!("{label}: creating the table: {}", with_causes(&e)))?;
         *client = Some(new);
     }
     client.as_ref().ok_or_else(|| "not connected".to_owned())
+}
+
+/// An error and its causes, `: `-joined (tokio-postgres keeps the OS's reason in a cause).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text = format!("{text}: {inner}");
+        cause = inner.source();
+    }
+    text
 }
 
 /// One statement for the batch: committed when it returns.
@@ -161,7 +172,7 @@ async fn insert_all(client: &Client, records: &[&ConsentRecord]) -> Result<(), S
         .execute(&sql, &params)
         .await
         .map(drop)
-        .map_err(|e| e.to_string())
+        .map_err(|e| with_causes(&e))
 }
 
 async fn select(client: &Client, query: &RecordQuery) -> Result<Vec<ConsentRecord>, String> {

@@ -1,0 +1,43 @@
+//! `records export --store URL [--id ID] [--since DATE]`: the consent
+//! records (DESIGN §15) as JSON lines, oldest first, for an audit or a
+//! visitor's access request.
+
+use std::process::ExitCode;
+
+use cookie_consent_core::{ConsentStore, RecordQuery};
+
+use crate::{emit, Outcome};
+
+pub(crate) fn export(store: &str, id: Option<&str>, since: Option<&str>) -> Outcome {
+    let mut query = RecordQuery::all();
+    if let Some(id) = id {
+        query = query.id(id);
+    }
+    if let Some(since) = since {
+        query = query.since(since).ok_or_else(|| {
+            format!("--since `{since}`: not a date (YYYY-MM-DD) or an RFC 3339 time")
+        })?;
+    }
+    // Opening a SQLite path creates the file: a mistyped path would export nothing.
+    if let Some(path) = store.strip_prefix("sqlite:").filter(|p| *p != ":memory:") {
+        if !std::path::Path::new(path).is_file() {
+            return Err(format!("--store `{store}`: no such database file"));
+        }
+    }
+    let store = cookie_consent_records::open(store).map_err(|err| err.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|err| format!("cannot start: {err}"))?;
+    let records = runtime
+        .block_on(store.select(&query))
+        .map_err(|err| err.to_string())?;
+    let mut lines = String::new();
+    for record in &records {
+        let line =
+            serde_json::to_string(record).map_err(|err| format!("cannot write JSON: {err}"))?;
+        lines.push_str(&line);
+        lines.push('\n');
+    }
+    emit(&lines)?;
+    Ok(ExitCode::SUCCESS)
+}
