@@ -13,6 +13,15 @@ fn read_consent(c: &mut Criterion) {
     let mut group = c.benchmark_group("read_consent");
     for (case, header) in [
         ("valid", COOKIE_HEADER),
+        // As the consent endpoint writes it since consent records: with a timestamp and an id.
+        (
+            "valid, as written with an id",
+            "cookie-preferences=%7B%22categories%22%3A%7B%22functional%22%3Afalse%2C%22analytics%22%3Atrue%2C%22marketing%22%3Afalse%7D%2C%22revision%22%3A1%2C%22timestamp%22%3A1796010373%2C%22id%22%3A%22d873a41d77aded21687f305bf74b2175%22%7D; _ga=GA1.1.1",
+        ),
+        (
+            "valid, as written without an id",
+            "cookie-preferences=%7B%22categories%22%3A%7B%22functional%22%3Afalse%2C%22analytics%22%3Atrue%2C%22marketing%22%3Afalse%7D%2C%22revision%22%3A1%2C%22timestamp%22%3A1796010373%7D; _ga=GA1.1.1",
+        ),
         (
             "invalid",
             "cookie-preferences=%7B%22categories%22%3A%5Bnot-json; _ga=GA1.1.1",
