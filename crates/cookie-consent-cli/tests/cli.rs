@@ -1,10 +1,11 @@
-//! `cookie-consent check`, `render` and `diff` through the real binary:
-//! exact outputs and exit codes.
+//! `cookie-consent check`, `render`, `diff` and `records export` through the
+//! real binary: exact outputs and exit codes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cookie_consent_core::Policy;
+use cookie_consent_core::{ConsentRecord, Policy};
+use cookie_consent_tests::{send, serve_axum_demo_recording};
 
 const MINOPA: &str = include_str!("../../../examples/policies/minopa.toml");
 
@@ -259,4 +260,94 @@ fn diff_says_what_changed_and_whether_it_needs_re_consent() {
     let (code, out, err) = run(&["diff", path(&old), path(&broken)]);
     assert_eq!((code, out.as_str()), (2, ""));
     assert!(err.contains("broken.toml:1: field `revision`"), "{err}");
+}
+
+/// `records export` with these arguments.
+fn export(args: &[&str]) -> (i32, String, String) {
+    run(&[&["records", "export"], args].concat())
+}
+
+fn lines(stdout: &str) -> Vec<ConsentRecord> {
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one record per line"))
+        .collect()
+}
+
+#[test]
+fn records_export_prints_the_records_as_json_lines() {
+    let dir =
+        std::env::temp_dir().join(format!("cookie-consent-cli-records-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = format!("sqlite:{}", dir.join("records.db").display());
+    let policy = Policy::from_toml_str(example_axum_minopa::EMBEDDED_POLICY).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Two browsers: one answers twice, the other once.
+    let ids = runtime.block_on(async {
+        let records = cookie_consent_demo::open_records(&store).unwrap();
+        let addr = serve_axum_demo_recording(policy.clone(), records).await;
+        let answer = |form: &'static str, cookie: Option<String>| async move {
+            let mut headers = vec![("user-agent", "ExportTest")];
+            if let Some(cookie) = &cookie {
+                headers.push(("cookie", cookie.as_str()));
+            }
+            let reply = send(addr, "POST", "/consent", &headers, form).await;
+            assert_eq!(reply.status, 303, "{reply:?}");
+            reply.set_cookies[0].split(';').next().unwrap().to_owned()
+        };
+        let first = answer("action=accept-all", None).await;
+        answer("action=reject-optional", Some(first.clone())).await;
+        let other = answer("action=reject-optional", None).await;
+        [first, other].map(|pair| policy.consent_id([pair]).unwrap().to_string())
+    });
+
+    let (code, stdout, stderr) = export(&["--store", &store]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let all = lines(&stdout);
+    let summary: Vec<(&str, &str)> = all
+        .iter()
+        .map(|r| (r.id.as_str(), r.action.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (ids[0].as_str(), "accept-all"),
+            (ids[0].as_str(), "reject-optional"),
+            (ids[1].as_str(), "reject-optional")
+        ]
+    );
+    assert!(all
+        .iter()
+        .all(|r| r.user_agent == "ExportTest" && r.policy_digest == policy.digest()));
+
+    let (code, stdout, _) = export(&["--store", &store, "--id", &ids[0]]);
+    assert_eq!((code, lines(&stdout)), (0, all[..2].to_vec()));
+    let (code, stdout, _) = export(&["--store", &store, "--since", &all[2].recorded_at]);
+    assert_eq!((code, lines(&stdout)), (0, all[2..].to_vec()));
+    let (code, stdout, _) = export(&["--store", &store, "--since", "2999-01-01"]);
+    assert_eq!((code, stdout.as_str()), (0, ""));
+
+    let (code, _, stderr) = export(&["--store", &store, "--since", "last week"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "cookie-consent: --since `last week`: not a date (YYYY-MM-DD) or an RFC 3339 time\n"
+    );
+    let missing = format!("sqlite:{}", dir.join("typo.db").display());
+    let (code, _, stderr) = export(&["--store", &missing]);
+    assert_eq!(
+        (code, stderr),
+        (
+            2,
+            format!("cookie-consent: --store `{missing}`: no such database file\n")
+        )
+    );
+    let (code, _, stderr) = export(&["--store", "postgres://nobody@127.0.0.1:1/none"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("Connection refused"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
