@@ -270,6 +270,47 @@ mod tests {
         assert!(at(1, 0) > at(0, 999_999_000));
     }
 
+    #[derive(Debug)]
+    struct Down;
+
+    impl ConsentStore for Down {
+        fn insert(&self, _: ConsentRecord) -> StoreFuture<'_, ()> {
+            Box::pin(async { Err(StoreError::new("down")) })
+        }
+        fn select<'a>(&'a self, _: &'a RecordQuery) -> StoreFuture<'a, Vec<ConsentRecord>> {
+            Box::pin(async { Err(StoreError::new("down")) })
+        }
+    }
+
+    #[test]
+    fn a_failing_store_is_logged_at_most_once_a_minute() {
+        let recording = Recording::new(Down);
+        let logged = |r: &Recording| {
+            let inner = &r.inner;
+            (
+                inner.last_logged.load(Ordering::Relaxed),
+                inner.unlogged.load(Ordering::Relaxed),
+            )
+        };
+        recording.log_failure(&"down", 1_000);
+        assert_eq!(
+            logged(&recording),
+            (1_000, 0),
+            "the first failure is logged"
+        );
+        recording.log_failure(&"down", 1_030);
+        recording.log_failure(&"down", 1_059);
+        assert_eq!(logged(&recording), (1_000, 2), "then counted, not logged");
+        recording.log_failure(&"down", 1_060);
+        assert_eq!(
+            logged(&recording),
+            (1_060, 0),
+            "a minute on, logged with the count"
+        );
+        let behind_proxy = recording.trust_forwarded_header("X-Real-IP");
+        assert_eq!(behind_proxy.forwarded_header(), Some("x-real-ip"));
+    }
+
     #[test]
     fn since_takes_a_date_or_a_time() {
         let query = |s: &str| RecordQuery::all().since(s).map(|q| q.since);
