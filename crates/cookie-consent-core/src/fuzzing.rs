@@ -269,3 +269,38 @@ pub fn accept_language(policy: &Policy, header: &str) {
         .contains("cookie-banner"));
     assert!(!locale.render_html().is_empty());
 }
+
+/// What a consent record keeps of the client's headers: a forwarding header's
+/// address (`Forwarded` when the first byte is odd, else `X-Forwarded-For`),
+/// `User-Agent` within its limit, and the texts an export is asked with.
+pub fn record_client(data: &[u8]) {
+    use crate::records::{forwarded_ip, user_agent, USER_AGENT_LIMIT};
+    let (name, value) = match data.split_first() {
+        Some((first, rest)) if first % 2 == 1 => ("forwarded", rest),
+        _ => ("x-forwarded-for", data),
+    };
+    if let Some(ip) = forwarded_ip(name, value) {
+        let kept = crate::truncated_ip(ip);
+        let kept: std::net::IpAddr = kept.parse().expect("a truncated address is an address");
+        assert_eq!(
+            crate::truncated_ip(kept),
+            kept.to_string(),
+            "truncating twice changes nothing"
+        );
+    }
+    let agent = user_agent(Some(data));
+    assert!(agent.len() <= USER_AGENT_LIMIT);
+    assert!(String::from_utf8_lossy(data).starts_with(&agent));
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Some(id) = crate::ConsentId::parse(text) {
+            assert_eq!(id.to_string(), text);
+        }
+        if let Some(query) = crate::RecordQuery::all().since(text) {
+            let since = query.since_filter().expect("since is set");
+            let again = crate::RecordQuery::all()
+                .since(since)
+                .expect("its own format reads back");
+            assert_eq!(again.since_filter(), Some(since));
+        }
+    }
+}
