@@ -36,7 +36,8 @@ failed=0
 port=39180
 for site in example-axum-minopa example-actix-mihari; do
   port=$((port + 1))
-  PORT=$port "target/$profile/$site" >"$logs/$site" 2>&1 &
+  # Records on disk: the in-memory default would grow by every recorded answer.
+  PORT=$port CONSENT_RECORDS="sqlite:$logs/$site.db" "target/$profile/$site" >"$logs/$site" 2>&1 &
   pid=$!
   for _ in $(seq 200); do
     grep -q listening "$logs/$site" && break
