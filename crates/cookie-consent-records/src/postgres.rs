@@ -13,6 +13,9 @@ use tokio_postgres::{Client, Config, NoTls};
 use crate::queue::{answer_batch, take_batch, Job, Queue};
 use crate::{without_password, OpenError, SCHEMA};
 
+/// The advisory lock held while the table is created: "cookiere" in ASCII.
+const SCHEMA_LOCK: i64 = 0x636f_6f6b_6965_7265;
+
 /// How long one connection attempt, or one batch, may take before it counts as failed.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -116,7 +119,11 @@ async fn connected<'c>(
                 tracing::debug!(target: cookie_consent_core::TARGET, %error, "consent records: connection closed");
             }
         });
-        new.batch_execute(SCHEMA)
+        // Servers starting together would race to create the table (`IF NOT
+        // EXISTS` is not atomic in PostgreSQL): one at a time, under a lock.
+        let create =
+            format!("BEGIN; SELECT pg_advisory_xact_lock({SCHEMA_LOCK}); {SCHEMA} COMMIT;");
+        new.batch_execute(&create)
             .await
             .map_err(|e| format!("{label}: creating the table: {}", with_causes(&e)))?;
         *client = Some(new);

@@ -93,3 +93,44 @@ fn rand_id(url: &str) -> u128 {
         .as_nanos();
     nanos ^ (url.len() as u128) << 100
 }
+
+/// Servers starting together on a new database all create the table at
+/// once: each must find it there, none fail.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stores_starting_together_on_a_new_database_all_work() {
+    let Ok(url) = std::env::var("COOKIE_CONSENT_POSTGRES") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "COOKIE_CONSENT_POSTGRES is not set"
+        );
+        return;
+    };
+    let database = format!("race_{}", rand_id(&url) % 1_000_000_000_000);
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    admin
+        .batch_execute(&format!("CREATE DATABASE {database}"))
+        .await
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let fresh = format!("{base}/{database}");
+    let stores: Vec<Store> = (0..8).map(|_| open(&fresh).unwrap()).collect();
+    let inserts = stores
+        .iter()
+        .enumerate()
+        .map(|(n, store)| store.insert(record("race", "2026-11-01T00:00:00.000000Z", n)));
+    let results = futures_util::future::join_all(inserts).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let kept = stores[0]
+        .select(&RecordQuery::all().id("race"))
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 8);
+    drop(stores);
+    let _ = admin
+        .batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)"))
+        .await;
+}
