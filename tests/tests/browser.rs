@@ -269,6 +269,25 @@ async fn walk_through(
     );
     assert_eq!(cookies, expected, "{site}: after withdrawal");
 
+    // 6. Every answer is on record under the one id the browser kept, with its user agent.
+    let value = jar_values(&client).await[&consent_cookie].clone();
+    let id = policy
+        .consent_id([format!("{consent_cookie}={value}")])
+        .expect("the consent cookie carries an id");
+    let reply = send(addr, "GET", &format!("/demo/records?id={id}"), &[], "").await;
+    let records: Vec<serde_json::Value> = serde_json::from_str(&reply.body).unwrap();
+    let actions: Vec<&str> = records.iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        ["reject-optional", "accept-all", "save", "reject-optional"],
+        "{site}: the browser's answers, in order, under one id"
+    );
+    let agent = evaluate(&client, "return navigator.userAgent").await;
+    assert!(
+        records.iter().all(|r| r["user_agent"] == agent && r["ip"] == "127.0.0.0"),
+        "{site}: {records:?}"
+    );
+
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(dir.join("profile"));
 }
