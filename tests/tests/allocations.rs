@@ -207,6 +207,13 @@ async fn actix_four_cookie_workload_allocations() {
 fn reading_each_consent_source_allocates_as_counted() {
     let sources = [
         ("cookie-consent", "", COOKIE_HEADER, 0),
+        // As the consent endpoint writes it: with a timestamp and a consent id (§15).
+        (
+            "cookie-consent",
+            "",
+            "cookie-preferences=%7B%22categories%22%3A%7B%22functional%22%3Afalse%2C%22analytics%22%3Atrue%2C%22marketing%22%3Afalse%7D%2C%22revision%22%3A1%2C%22timestamp%22%3A1796010373%2C%22id%22%3A%22d873a41d77aded21687f305bf74b2175%22%7D; _ga=GA1.1.1",
+            0,
+        ),
         (
             "cookiebot",
             "",
