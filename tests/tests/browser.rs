@@ -276,7 +276,10 @@ async fn walk_through(
         .expect("the consent cookie carries an id");
     let reply = send(addr, "GET", &format!("/demo/records?id={id}"), &[], "").await;
     let records: Vec<serde_json::Value> = serde_json::from_str(&reply.body).unwrap();
-    let actions: Vec<&str> = records.iter().map(|r| r["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = records
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
     assert_eq!(
         actions,
         ["reject-optional", "accept-all", "save", "reject-optional"],
@@ -284,7 +287,9 @@ async fn walk_through(
     );
     let agent = evaluate(&client, "return navigator.userAgent").await;
     assert!(
-        records.iter().all(|r| r["user_agent"] == agent && r["ip"] == "127.0.0.0"),
+        records
+            .iter()
+            .all(|r| r["user_agent"] == agent && r["ip"] == "127.0.0.0"),
         "{site}: {records:?}"
     );
 

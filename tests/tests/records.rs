@@ -407,3 +407,72 @@ async fn a_stopped_postgres_gives_503_and_recording_resumes() {
 fn time_now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
+
+/// Behind a proxy: each adapter takes the client's address from the trusted
+/// header's last entry (the proxy's), truncated; a header it was not told to
+/// trust changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_the_trusted_header_gives_the_address() {
+    use cookie_consent_core::Recording;
+    let policy = Site::Axum.policy();
+    let serve_both = |recording: Recording| {
+        let policy = policy.clone();
+        async move {
+            let axum_app = axum::Router::new()
+                .route_service(
+                    "/consent",
+                    cookie_consent_tower::ConsentEndpoint::new().recording(recording.clone()),
+                )
+                .layer(cookie_consent_tower::ConsentLayer::new(policy.clone()));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let axum_addr = listener.local_addr().unwrap();
+            tokio::spawn(async move {
+                let app = axum_app.into_make_service_with_connect_info::<SocketAddr>();
+                axum::serve(listener, app).await.unwrap()
+            });
+            let (sender, receiver) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                actix_web::rt::System::new().block_on(async move {
+                    let server = actix_web::HttpServer::new(move || {
+                        actix_web::App::new()
+                            .route(
+                                "/consent",
+                                cookie_consent_actix::recorded_consent_endpoint(recording.clone()),
+                            )
+                            .wrap(cookie_consent_actix::ConsentMiddleware::new(policy.clone()))
+                    })
+                    .workers(1)
+                    .disable_signals()
+                    .bind(("127.0.0.1", 0))
+                    .unwrap();
+                    sender.send(server.addrs()[0]).unwrap();
+                    server.run().await.unwrap();
+                })
+            });
+            [axum_addr, receiver.recv().unwrap()]
+        }
+    };
+    for (trusted, expected) in [(true, "203.0.113.0"), (false, "127.0.0.0")] {
+        let records = cookie_consent_demo::open_records("sqlite::memory:").unwrap();
+        let recording = match trusted {
+            true => records.trust_forwarded_header("X-Forwarded-For"),
+            false => records,
+        };
+        for addr in serve_both(recording.clone()).await {
+            let headers = [
+                ("x-forwarded-for", "6.6.6.6, 203.0.113.77"),
+                ("x-forwarded-for", "198.51.100.1, 203.0.113.77"),
+                ("user-agent", "behind a proxy"),
+            ];
+            let reply = send(addr, "POST", "/consent", &headers, "action=accept-all").await;
+            let id = consent_id(&policy, &cookie_pair(&reply));
+            let found = recording
+                .store()
+                .select(&RecordQuery::all().id(&id))
+                .await
+                .unwrap();
+            let ips: Vec<&str> = found.iter().map(|r| r.ip.as_str()).collect();
+            assert_eq!(ips, [expected], "{addr}, trusted: {trusted}");
+        }
+    }
+}
