@@ -78,6 +78,9 @@
 //!
 //! [`consent_endpoint`] answers the banner's form (`POST /consent`): it refuses
 //! another site's write with `403`, writes the consent cookie and redirects back.
+//! [`recorded_consent_endpoint`] first records the answer in a [`ConsentStore`]
+//! (proof of consent; `cookie-consent-records` has SQLite and PostgreSQL), and
+//! answers `503` with no cookie when it cannot.
 //! A handler that reads the [`Consent`] (extractor or [`ConsentExt`]) makes the
 //! response `Vary: Cookie` (and `Sec-GPC`, `DNT` when the policy honours them).
 //!

@@ -199,6 +199,14 @@ impl Policy {
             );
             return ConsentAnswer::Unavailable;
         };
+        // A record that could not hold the revision would be no proof: refuse, as for a failing store.
+        let Ok(revision) = i64::try_from(self.revision()) else {
+            recording.log_failure(
+                &"the policy's revision exceeds what a record holds (i64)",
+                prepared.at.unix_timestamp(),
+            );
+            return ConsentAnswer::Unavailable;
+        };
         let ip = recording
             .forwarded_header()
             .zip(post.forwarded)
@@ -211,7 +219,7 @@ impl Policy {
             recorded_at: recorded_at_text(prepared.at),
             action: prepared.choice.action().to_owned(),
             granted: self.granted_by(&prepared.choice),
-            revision: i64::try_from(self.revision()).unwrap_or(i64::MAX),
+            revision,
             policy_digest: self.digest().to_owned(),
             user_agent: user_agent(post.user_agent),
             ip,

@@ -87,6 +87,9 @@
 //!
 //! [`ConsentEndpoint`] answers the banner's form (`POST /consent`): it refuses
 //! another site's write with `403`, writes the consent cookie and redirects back.
+//! With [`ConsentEndpoint::recording`] it first records the answer in a
+//! [`ConsentStore`] (proof of consent; `cookie-consent-records` has SQLite and
+//! PostgreSQL), and answers `503` with no cookie when it cannot.
 //!
 //! # Vary
 //!
