@@ -1,5 +1,5 @@
-//! One `Set-Cookie` value: the judge agrees with the design's steps and with
-//! the `cookie` crate. The first line of the input says what is granted.
+//! One `Set-Cookie` value: the judge agrees with the design's steps, and its
+//! attributes with the removal rules. The first line of the input says what is granted.
 #![no_main]
 
 use std::sync::OnceLock;

@@ -1,6 +1,8 @@
 //! The cross-framework suite's harness: serving both demo sites in-process
 //! on free loopback ports, and a small HTTP/1.1 client to ask them.
 
+pub mod browser;
+
 use std::net::SocketAddr;
 
 use bytes::Bytes;

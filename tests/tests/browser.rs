@@ -8,118 +8,13 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use cookie_consent_core::Policy;
+use cookie_consent_tests::browser::{browser_available, jar, needed, open_browser, open_browser_in, Driver};
 use cookie_consent_tests::{send, serve_actix_demo, serve_axum_demo};
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// Whether the browser is here; `None` means the test should skip.
-fn browser_available(test: &str) -> Option<()> {
-    let present = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
-    let needs = format!("{CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
-    needed(test, present, &needs)
-}
-
-/// `Some` when what `test` needs is `present`; else it skips, saying what it
-/// needs, or fails under `COOKIE_CONSENT_BROWSER=require`.
-fn needed(test: &str, present: bool, needs: &str) -> Option<()> {
-    if present {
-        return Some(());
-    }
-    let message = format!("{test}: needs {needs}");
-    if std::env::var("COOKIE_CONSENT_BROWSER").as_deref() == Ok("require") {
-        panic!("{message}; COOKIE_CONSENT_BROWSER=require");
-    }
-    eprintln!("skipped: {message}");
-    None
-}
-
-/// A chromedriver on a free port, killed when dropped.
-struct Driver {
-    child: tokio::process::Child,
-    url: String,
-}
-
-impl Driver {
-    async fn start() -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = tokio::process::Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("chromedriver starts");
-        let driver = Driver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let driver_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(driver_addr).await.is_ok() {
-                return driver;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("chromedriver did not listen on port {port} within 5 s");
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
-    }
-}
-
-async fn open_browser(driver: &Driver, profile: &Path) -> Client {
-    open_browser_in(driver, profile, "en-US,en").await
-}
-
-/// A browser whose requests carry `Accept-Language: languages`.
-async fn open_browser_in(driver: &Driver, profile: &Path, languages: &str) -> Client {
-    let capabilities = serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=390,844",
-                format!("--user-data-dir={}", profile.display()),
-                format!("--accept-lang={languages}"),
-            ],
-            "prefs": { "intl.accept_languages": languages }
-        }
-    });
-    let serde_json::Value::Object(capabilities) = capabilities else {
-        unreachable!()
-    };
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&driver.url)
-        .await
-        .expect("a WebDriver session")
-}
-
-/// The names of the cookies in the browser's jar.
-async fn jar(client: &Client) -> BTreeSet<String> {
-    client
-        .get_all_cookies()
-        .await
-        .expect("cookies")
-        .iter()
-        .map(|c| c.name().to_owned())
-        .collect()
-}
 
 /// The names the home page sets for the rules of `category` (a prefix `p*` as `pdemo`).
 fn names_in(policy: &Policy, category: &str) -> BTreeSet<String> {
@@ -419,7 +314,8 @@ impl BannerSite {
         let set = |Query(query): Query<Vec<(String, String)>>| async move {
             let cookies = cookie_consent_demo::demo_set_cookies(
                 query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            );
+            )
+            .unwrap_or_default();
             let headers: Vec<_> = cookies.into_iter().map(|c| (SET_COOKIE, c)).collect();
             (AppendHeaders(headers), "set").into_response()
         };

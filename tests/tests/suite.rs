@@ -614,8 +614,11 @@ impl Scenario {
                 set.iter()
                     .map(|n| ("name", *n))
                     .chain(delete.iter().map(|n| ("delete", *n))),
-            ),
-            Answer::Billing { set } => demo::demo_set_cookies(set.iter().map(|n| ("name", *n))),
+            )
+            .expect("cookie names"),
+            Answer::Billing { set } => {
+                demo::demo_set_cookies(set.iter().map(|n| ("name", *n))).expect("cookie names")
+            }
             Answer::ConsentForm(form) => ConsentChoice::from_form(form.iter().copied())
                 .map(|choice| site.write_consent(&choice))
                 .into_iter()

@@ -18,10 +18,19 @@ pub fn app(
     policy: Policy,
     records: Recording,
 ) -> Result<impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static, PolicyError> {
+    app_with(policy, records, demo::Options::default())
+}
+
+/// [`app`], with the routes `options` turn on.
+pub fn app_with(
+    policy: Policy,
+    records: Recording,
+    options: demo::Options,
+) -> Result<impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static, PolicyError> {
     let billing = demo::billing_policy(&policy)?;
     Ok(move |config: &mut web::ServiceConfig| {
         config.service(
-            site(&policy, &records)
+            site(&policy, &records, options)
                 .service(
                     web::scope("/billing")
                         .wrap(ConsentMiddleware::new(billing.clone()))
@@ -41,18 +50,20 @@ pub fn routes(
     records: Recording,
 ) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
     move |config: &mut web::ServiceConfig| {
-        config.service(site(&policy, &records));
+        config.service(site(&policy, &records, demo::Options::default()));
     }
 }
 
-fn site(policy: &Policy, records: &Recording) -> Scope {
+fn site(policy: &Policy, records: &Recording, options: demo::Options) -> Scope {
     web::scope("")
         .app_data(web::Data::new(policy.clone()))
         .app_data(web::Data::new(records.clone()))
+        .app_data(web::Data::new(options))
         .route("/", web::get().to(home))
         .route("/cookie-policy", web::get().to(cookie_policy))
         .route("/consent", recorded_consent_endpoint(records.clone()))
         .route("/demo/set", web::get().to(demo_set))
+        .route("/demo/raw", web::get().to(demo_raw))
         .route("/demo/consent", web::get().to(demo_consent))
         .route("/demo/records", web::get().to(demo_records))
         .route("/healthz", web::get().to(|| async { "ok" }))
@@ -94,8 +105,22 @@ async fn cookie_policy(policy: web::Data<Policy>, request: HttpRequest) -> HttpR
 }
 
 async fn demo_set(query: web::Query<Vec<(String, String)>>) -> HttpResponse {
-    let cookies = demo::demo_set_cookies(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    with_cookies(HttpResponse::Ok(), cookies).body("set")
+    match demo::demo_set_cookies(query.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        Ok(cookies) => with_cookies(HttpResponse::Ok(), cookies).body("set"),
+        Err(err) => HttpResponse::BadRequest().body(err),
+    }
+}
+
+async fn demo_raw(
+    options: web::Data<demo::Options>,
+    query: web::Query<Vec<(String, String)>>,
+) -> HttpResponse {
+    let query = query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    match demo::demo_raw_cookies(**options, query) {
+        None => HttpResponse::NotFound().finish(),
+        Some(Ok(lines)) => with_cookies(HttpResponse::Ok(), lines).body("raw"),
+        Some(Err(err)) => HttpResponse::BadRequest().body(err),
+    }
 }
 
 /// The GPC support resource, when a category honours GPC; 404 otherwise.

@@ -8,7 +8,7 @@ use actix_web::{App, HttpServer};
 async fn main() -> ExitCode {
     let prepared = cookie_consent_demo::prepare(
         example_actix_mihari::EMBEDDED_POLICY,
-        example_actix_mihari::app,
+        example_actix_mihari::app_with,
     );
     let ((host, port), configure) = match prepared {
         Ok(prepared) => prepared,

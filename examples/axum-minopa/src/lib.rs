@@ -19,10 +19,19 @@ pub const EMBEDDED_POLICY: &str = include_str!("../../policies/minopa.toml");
 /// `into_make_service_with_connect_info::<SocketAddr>()`: records keep the
 /// client's address.
 pub fn app(policy: Policy, records: Recording) -> Result<Router, PolicyError> {
+    app_with(policy, records, demo::Options::default())
+}
+
+/// [`app`], with the routes `options` turn on.
+pub fn app_with(
+    policy: Policy,
+    records: Recording,
+    options: demo::Options,
+) -> Result<Router, PolicyError> {
     let billing = Router::new()
         .route("/demo/set", get(demo_set))
         .layer(ConsentLayer::new(demo::billing_policy(&policy)?));
-    Ok(routes(policy.clone(), records)
+    Ok(routes_with(policy.clone(), records, options)
         .nest("/billing", billing)
         .layer(ConsentLayer::new(policy)))
 }
@@ -31,6 +40,11 @@ pub fn app(policy: Policy, records: Recording) -> Result<Router, PolicyError> {
 /// `ConsentLayer`. The pages that read `Consent` (`/`, `/demo/consent`) answer
 /// 500 here; the benchmarks serve it to measure the layer on the other routes.
 pub fn routes(policy: Policy, records: Recording) -> Router {
+    routes_with(policy, records, demo::Options::default())
+}
+
+/// [`routes`], with the routes `options` turn on.
+pub fn routes_with(policy: Policy, records: Recording, options: demo::Options) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/cookie-policy", get(cookie_policy))
@@ -39,12 +53,14 @@ pub fn routes(policy: Policy, records: Recording) -> Router {
             ConsentEndpoint::new().recording(records.clone()),
         )
         .route("/demo/set", get(demo_set))
+        .route("/demo/raw", get(demo_raw))
         .route("/demo/consent", get(demo_consent))
         .route("/demo/records", get(demo_records))
         .route("/healthz", get(|| async { "ok" }))
         .route("/.well-known/gpc.json", get(gpc_json))
         .layer(Extension(policy))
         .layer(Extension(records))
+        .layer(Extension(options))
 }
 
 fn with_cookies(cookies: Vec<String>, body: impl IntoResponse) -> Response {
@@ -77,8 +93,21 @@ async fn cookie_policy(Extension(policy): Extension<Policy>, headers: HeaderMap)
 }
 
 async fn demo_set(Query(query): Query<Vec<(String, String)>>) -> Response {
-    let cookies = demo::demo_set_cookies(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    with_cookies(cookies, "set")
+    match demo::demo_set_cookies(query.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        Ok(cookies) => with_cookies(cookies, "set"),
+        Err(err) => (StatusCode::BAD_REQUEST, err).into_response(),
+    }
+}
+
+async fn demo_raw(
+    Extension(options): Extension<demo::Options>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    match demo::demo_raw_cookies(options, query.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        None => StatusCode::NOT_FOUND.into_response(),
+        Some(Ok(lines)) => with_cookies(lines, "raw"),
+        Some(Err(err)) => (StatusCode::BAD_REQUEST, err).into_response(),
+    }
 }
 
 /// The GPC support resource, when a category honours GPC; 404 otherwise.

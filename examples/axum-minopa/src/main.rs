@@ -7,7 +7,7 @@ use std::process::ExitCode;
 async fn main() -> ExitCode {
     let prepared = cookie_consent_demo::prepare(
         example_axum_minopa::EMBEDDED_POLICY,
-        example_axum_minopa::app,
+        example_axum_minopa::app_with,
     );
     let ((host, port), app) = match prepared {
         Ok(prepared) => prepared,

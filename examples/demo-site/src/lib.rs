@@ -19,6 +19,16 @@ pub struct Settings {
     pub policy: Policy,
     /// `CONSENT_RECORDS`: where consent answers are recorded, default `sqlite::memory:`.
     pub records: Recording,
+    /// What the demo serves beyond the site's own pages.
+    pub options: Options,
+}
+
+/// Routes a demo serves only when asked to.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// `DEMO_RAW_SET_COOKIE=1`: `/demo/raw?v=LINE` appends each `v` verbatim as
+    /// a `Set-Cookie` value (for differential tests against a browser); else 404.
+    pub raw_set_cookie: bool,
 }
 
 impl Settings {
@@ -39,11 +49,15 @@ impl Settings {
         .map_err(|err: PolicyError| format!("cookie policy: {err}"))?;
         let records = std::env::var("CONSENT_RECORDS").unwrap_or_else(|_| "sqlite::memory:".into());
         let records = open_records(&records)?;
+        let options = Options {
+            raw_set_cookie: std::env::var("DEMO_RAW_SET_COOKIE").as_deref() == Ok("1"),
+        };
         Ok(Settings {
             host,
             port,
             policy,
             records,
+            options,
         })
     }
 }
@@ -72,11 +86,11 @@ pub fn records_json(records: &[ConsentRecord]) -> String {
 /// for the configured policy. The error is a sentence to print before exiting 1.
 pub fn prepare<A>(
     embedded: &str,
-    app: impl FnOnce(Policy, Recording) -> Result<A, PolicyError>,
+    app: impl FnOnce(Policy, Recording, Options) -> Result<A, PolicyError>,
 ) -> Result<((String, u16), A), String> {
     let settings = Settings::from_env(embedded)?;
-    let app =
-        app(settings.policy, settings.records).map_err(|err| format!("cookie policy: {err}"))?;
+    let app = app(settings.policy, settings.records, settings.options)
+        .map_err(|err| format!("cookie policy: {err}"))?;
     Ok(((settings.host, settings.port), app))
 }
 
@@ -111,15 +125,57 @@ pub fn home_cookies(policy: &Policy) -> Vec<String> {
 }
 
 /// `/demo/set?name=A&delete=C`: `A=demo; Path=/; Max-Age=3600`, `C=; Path=/; Max-Age=0`.
-pub fn demo_set_cookies<'a>(query: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<String> {
-    query
+/// A name that is not a cookie-name token is refused (the error, for a 400):
+/// a link from another site must not write attributes, or a consent cookie
+/// behind a `;`.
+pub fn demo_set_cookies<'a>(
+    query: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<String>, String> {
+    let mut cookies = Vec::new();
+    for (key, name) in query {
+        let line = match key {
+            "name" => format!("{name}=demo; Path=/; Max-Age=3600"),
+            "delete" => format!("{name}=; Path=/; Max-Age=0"),
+            _ => continue,
+        };
+        if !is_cookie_name(name) {
+            return Err(format!("{name:?} is not a cookie name"));
+        }
+        cookies.push(line);
+    }
+    Ok(cookies)
+}
+
+/// A cookie-name token (RFC 6265 §4.1.1): visible ASCII but separators.
+fn is_cookie_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// `/demo/raw?v=LINE&v=…`: each `v` verbatim, when [`Options::raw_set_cookie`]
+/// is on (`None`: answer 404). A line no header can carry (a control byte
+/// other than tab) is refused with the error, for a 400.
+pub fn demo_raw_cookies<'a>(
+    options: Options,
+    query: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<Result<Vec<String>, String>> {
+    if !options.raw_set_cookie {
+        return None;
+    }
+    let lines: Vec<String> = query
         .into_iter()
-        .filter_map(|(key, name)| match key {
-            "name" => Some(format!("{name}=demo; Path=/; Max-Age=3600")),
-            "delete" => Some(format!("{name}=; Path=/; Max-Age=0")),
-            _ => None,
-        })
-        .collect()
+        .filter(|(key, _)| *key == "v")
+        .map(|(_, line)| line.to_owned())
+        .collect();
+    let unsendable = lines
+        .iter()
+        .find(|line| line.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f));
+    Some(match unsendable {
+        Some(line) => Err(format!("{line:?} holds a control byte no header can carry")),
+        None => Ok(lines),
+    })
 }
 
 /// `/demo/consent`: `{"state":…,"granted":[…],"gpc":…,"source":…}`, the source
@@ -308,7 +364,7 @@ mod tests {
         );
         std::env::remove_var("PORT");
         std::env::set_var("COOKIE_POLICY", &bad);
-        let refused = prepare("", |_, _| -> Result<(), PolicyError> {
+        let refused = prepare("", |_, _, _| -> Result<(), PolicyError> {
             unreachable!("a bad policy never builds an app")
         });
         assert!(refused
@@ -316,12 +372,12 @@ mod tests {
             .contains("bad.toml:4: field `cookies[0].category`"));
         std::env::remove_var("COOKIE_POLICY");
         let ((host, port), name) =
-            prepare("name = \"Embedded\"", |p, _| Ok(p.name().to_owned())).unwrap();
+            prepare("name = \"Embedded\"", |p, _, _| Ok(p.name().to_owned())).unwrap();
         assert_eq!(
             (host.as_str(), port, name.as_str()),
             ("127.0.0.1", 3000, "Embedded")
         );
-        let app_error = prepare("", |p, _| {
+        let app_error = prepare("", |p, _, _| {
             billing_policy(&p).and_then(|_| {
                 Policy::builder()
                     .cookie(CookieRule::new("x", "nope"))
@@ -361,5 +417,28 @@ mod tests {
                 "sentry-demo=demo; Path=/; Max-Age=3600"
             ]
         );
+    }
+
+    #[test]
+    fn demo_set_refuses_what_is_not_a_cookie_name_and_raw_lines_need_the_option() {
+        let set = |query: &[(&'static str, &'static str)]| demo_set_cookies(query.iter().copied());
+        assert_eq!(
+            set(&[("name", "_ga"), ("delete", "theme")]).unwrap(),
+            ["_ga=demo; Path=/; Max-Age=3600", "theme=; Path=/; Max-Age=0"]
+        );
+        for bad in ["x; Domain=evil.example", "cookie-preferences=%7B%7D;", "", "a b"] {
+            assert!(set(&[("name", bad)]).is_err(), "{bad:?}");
+            assert!(set(&[("delete", bad)]).is_err(), "{bad:?}");
+        }
+        let lines = [("v", "_ga=1; Max-Age=0; Max-Age=1"), ("v", "x=\u{a0}")];
+        assert!(demo_raw_cookies(Options::default(), lines).is_none());
+        let on = Options {
+            raw_set_cookie: true,
+        };
+        assert_eq!(
+            demo_raw_cookies(on, lines).unwrap().unwrap(),
+            ["_ga=1; Max-Age=0; Max-Age=1", "x=\u{a0}"]
+        );
+        assert!(demo_raw_cookies(on, [("v", "a=1\n")]).unwrap().is_err());
     }
 }

@@ -79,25 +79,74 @@ impl Policy {
 }
 
 /// The `Set-Cookie` values that expire cookie `name` of `rule`: host-only,
-/// and on the rule's domain when it declares one. Browsers ignore a
-/// `__Secure-` cookie without `Secure`, and a `__Host-` one unless it is
-/// `Secure`, on `Path=/` and without `Domain`.
+/// and on the rule's domain when it declares one. Browsers ignore a line for
+/// a prefixed name that lacks what the prefix demands, and match the prefixes
+/// without case (`__HOST-x` is a `__Host-` cookie to Chromium).
 fn expiring(name: &str, rule: &CookieRule) -> Vec<String> {
-    if name.starts_with("__Host-") {
-        return vec![format!("{name}=; Max-Age=0; Path=/; Secure")];
+    let prefix = NamePrefix::of(name);
+    let demands = match prefix {
+        NamePrefix::None => "",
+        NamePrefix::Secure | NamePrefix::Host => "; Secure",
+        NamePrefix::Http | NamePrefix::HostHttp => "; Secure; HttpOnly",
+    };
+    if matches!(prefix, NamePrefix::Host | NamePrefix::HostHttp) {
+        return vec![format!("{name}=; Max-Age=0; Path=/{demands}")];
     }
     let path = rule.path.as_deref().unwrap_or("/");
-    let secure = if name.starts_with("__Secure-") {
-        "; Secure"
-    } else {
-        ""
-    };
-    let host_only = format!("{name}=; Max-Age=0; Path={path}{secure}");
+    let host_only = format!("{name}=; Max-Age=0; Path={path}{demands}");
     match rule.domain.as_deref() {
         None => vec![host_only],
         Some(domain) => vec![
             host_only,
-            format!("{name}=; Max-Age=0; Path={path}; Domain={domain}{secure}"),
+            format!("{name}=; Max-Age=0; Path={path}; Domain={domain}{demands}"),
         ],
+    }
+}
+
+/// The cookie-name prefixes browsers enforce: `__Secure-` and `__Http-`
+/// need `Secure` (and `HttpOnly`); `__Host-` and `__Host-Http-` also
+/// `Path=/` and no `Domain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NamePrefix {
+    None,
+    Secure,
+    Host,
+    Http,
+    HostHttp,
+}
+
+impl NamePrefix {
+    fn of(name: &str) -> NamePrefix {
+        let starts = |prefix: &str| {
+            name.as_bytes()
+                .get(..prefix.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
+        };
+        if starts("__Host-Http-") {
+            NamePrefix::HostHttp
+        } else if starts("__Host-") {
+            NamePrefix::Host
+        } else if starts("__Http-") {
+            NamePrefix::Http
+        } else if starts("__Secure-") {
+            NamePrefix::Secure
+        } else {
+            NamePrefix::None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NamePrefix;
+
+    #[test]
+    fn prefixes_are_matched_without_case() {
+        assert_eq!(NamePrefix::of("__HOST-sid"), NamePrefix::Host);
+        assert_eq!(NamePrefix::of("__host-http-sid"), NamePrefix::HostHttp);
+        assert_eq!(NamePrefix::of("__secure-x"), NamePrefix::Secure);
+        assert_eq!(NamePrefix::of("__HTTP-x"), NamePrefix::Http);
+        assert_eq!(NamePrefix::of("__Hos"), NamePrefix::None);
+        assert_eq!(NamePrefix::of("_Host-x"), NamePrefix::None);
     }
 }
