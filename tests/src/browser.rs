@@ -166,5 +166,8 @@ pub async fn clear_cookies(client: &Client) {
         cmd: "Storage.clearCookies",
         params: serde_json::json!({}),
     };
-    client.issue_cmd(command).await.expect("Storage.clearCookies");
+    client
+        .issue_cmd(command)
+        .await
+        .expect("Storage.clearCookies");
 }

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 use cookie_consent_core::{Policy, Recording};
+pub use cookie_consent_demo::Options;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 
@@ -22,7 +23,21 @@ pub async fn serve_axum_demo(policy: Policy) -> SocketAddr {
 
 /// [`serve_axum_demo`], recording consent answers in `records`.
 pub async fn serve_axum_demo_recording(policy: Policy, records: Recording) -> SocketAddr {
-    let app = example_axum_minopa::app(policy, records).expect("a valid policy");
+    serve_axum_demo_with(policy, records, Options::default()).await
+}
+
+/// [`serve_axum_demo_recording`], with the routes `options` turn on.
+pub async fn serve_axum_demo_with(
+    policy: Policy,
+    records: Recording,
+    options: Options,
+) -> SocketAddr {
+    let app = example_axum_minopa::app_with(policy, records, options).expect("a valid policy");
+    serve_axum(app).await
+}
+
+/// Serves any axum router on a free loopback port, with the client's address.
+pub async fn serve_axum(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free loopback port");
@@ -45,7 +60,13 @@ pub fn serve_actix_demo(policy: Policy) -> SocketAddr {
 
 /// [`serve_actix_demo`], recording consent answers in `records`.
 pub fn serve_actix_demo_recording(policy: Policy, records: Recording) -> SocketAddr {
-    let configure = example_actix_mihari::app(policy, records).expect("a valid policy");
+    serve_actix_demo_with(policy, records, Options::default())
+}
+
+/// [`serve_actix_demo_recording`], with the routes `options` turn on.
+pub fn serve_actix_demo_with(policy: Policy, records: Recording, options: Options) -> SocketAddr {
+    let configure =
+        example_actix_mihari::app_with(policy, records, options).expect("a valid policy");
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {

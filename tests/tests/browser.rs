@@ -11,10 +11,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use cookie_consent_core::Policy;
-use cookie_consent_tests::browser::{browser_available, jar, needed, open_browser, open_browser_in, Driver};
+use cookie_consent_tests::browser::{
+    browser_available, jar, needed, open_browser, open_browser_in, Driver,
+};
 use cookie_consent_tests::{send, serve_actix_demo, serve_axum_demo};
 use fantoccini::{Client, Locator};
-
 
 /// The names the home page sets for the rules of `category` (a prefix `p*` as `pdemo`).
 fn names_in(policy: &Policy, category: &str) -> BTreeSet<String> {

@@ -424,9 +424,17 @@ mod tests {
         let set = |query: &[(&'static str, &'static str)]| demo_set_cookies(query.iter().copied());
         assert_eq!(
             set(&[("name", "_ga"), ("delete", "theme")]).unwrap(),
-            ["_ga=demo; Path=/; Max-Age=3600", "theme=; Path=/; Max-Age=0"]
+            [
+                "_ga=demo; Path=/; Max-Age=3600",
+                "theme=; Path=/; Max-Age=0"
+            ]
         );
-        for bad in ["x; Domain=evil.example", "cookie-preferences=%7B%7D;", "", "a b"] {
+        for bad in [
+            "x; Domain=evil.example",
+            "cookie-preferences=%7B%7D;",
+            "",
+            "a b",
+        ] {
             assert!(set(&[("name", bad)]).is_err(), "{bad:?}");
             assert!(set(&[("delete", bad)]).is_err(), "{bad:?}");
         }

@@ -116,7 +116,7 @@ pub(crate) fn cookie_date(value: &[u8]) -> Option<i64> {
     } else if year <= 99 {
         year += 1900;
     }
-    if hour > 23 || minute > 59 || second > 60 {
+    if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
     let month = time::Month::try_from(month).ok()?;
@@ -147,7 +147,11 @@ fn leading_number(token: &[u8]) -> u32 {
 fn time_of(token: &[u8]) -> Option<(u32, u32, u32)> {
     let mut rest = token;
     let mut field = |last: bool| {
-        let digits = rest.iter().take(2).take_while(|b| b.is_ascii_digit()).count();
+        let digits = rest
+            .iter()
+            .take(2)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         if digits == 0 {
             return None;
         }
@@ -178,23 +182,37 @@ fn month_of(token: &[u8]) -> Option<u8> {
 pub(crate) fn removal_by_the_rules(after_name: &[u8], now: i64) -> bool {
     let space_or_tab = |b: &u8| *b == b' ' || *b == b'\t';
     let trim = |bytes: &[u8]| -> Vec<u8> {
-        let start = bytes.iter().position(|b| !space_or_tab(b)).unwrap_or(bytes.len());
-        let end = bytes.iter().rposition(|b| !space_or_tab(b)).map_or(start, |e| e + 1);
+        let start = bytes
+            .iter()
+            .position(|b| !space_or_tab(b))
+            .unwrap_or(bytes.len());
+        let end = bytes
+            .iter()
+            .rposition(|b| !space_or_tab(b))
+            .map_or(start, |e| e + 1);
         bytes[start..end].to_vec()
     };
     let attributes: Vec<(Vec<u8>, Vec<u8>)> = after_name
         .split(|&b| b == b';')
         .skip(1)
-        .map(|attribute| match attribute.iter().position(|&b| b == b'=') {
-            Some(eq) => (
-                trim(&attribute[..eq]).to_ascii_lowercase(),
-                trim(&attribute[eq + 1..]),
-            ),
-            None => (trim(attribute).to_ascii_lowercase(), Vec::new()),
-        })
+        .map(
+            |attribute| match attribute.iter().position(|&b| b == b'=') {
+                Some(eq) => (
+                    trim(&attribute[..eq]).to_ascii_lowercase(),
+                    trim(&attribute[eq + 1..]),
+                ),
+                None => (trim(attribute).to_ascii_lowercase(), Vec::new()),
+            },
+        )
         .filter(|(_, value)| value.len() <= 1024)
         .collect();
-    let last = |key: &[u8]| attributes.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v);
+    let last = |key: &[u8]| {
+        attributes
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    };
     if let Some(max_age) = last(b"max-age") {
         let text = String::from_utf8_lossy(max_age);
         let unsigned = text.strip_prefix(['+', '-']).unwrap_or(&text);
@@ -222,7 +240,6 @@ mod tests {
         assert_eq!(at("Thu, 01-Jan-70 00:00:01 GMT"), Some(1));
         assert_eq!(at("2000 jan 1 00:00:00"), Some(946_684_800));
         assert_eq!(at("1 January 2000 1:2:3"), Some(946_684_800 + 3723));
-        assert_eq!(at("01 jan 2000 23:59:60"), Some(946_684_800 + 86_400));
         for unreadable in [
             "0",
             "1970-01-01",
@@ -230,6 +247,7 @@ mod tests {
             "31 feb 2000 00:00:00",
             "01 jan 2000 24:00:00",
             "0 jan 2000 00:00:00",
+            "01 jan 2000 23:59:60",
             "01 jan 2000",
             "junk",
             "",
@@ -247,9 +265,16 @@ mod tests {
         assert!(!removal("=1; Max-Age=0; Max-Age=+3600"));
         assert!(!removal("=1; Max-Age=0; Max-Age=abc"));
         assert!(!removal("=1; Max-Age=0; Max-Age"));
-        assert!(removal("=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=x"));
-        assert!(!removal("=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Expires"));
-        assert!(removal(&format!("=1; Max-Age=0; Max-Age=1{}", "0".repeat(1030))));
+        assert!(removal(
+            "=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=x"
+        ));
+        assert!(!removal(
+            "=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Expires"
+        ));
+        assert!(removal(&format!(
+            "=1; Max-Age=0; Max-Age=1{}",
+            "0".repeat(1030)
+        )));
     }
 
     proptest::proptest! {

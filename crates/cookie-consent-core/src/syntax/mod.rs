@@ -7,7 +7,7 @@
 mod expiry;
 
 pub(crate) use expiry::is_removal;
-#[cfg(any(test, feature = "fuzzing"))]
+#[cfg(feature = "fuzzing")]
 pub(crate) use expiry::removal_by_the_rules;
 
 /// Space and tab, the only white space browsers trim around a cookie's name,
@@ -101,4 +101,3 @@ pub(crate) fn set_cookie_value(set_cookie: &[u8]) -> &[u8] {
         .unwrap_or(after_eq.len());
     after_eq[..end].trim_ascii()
 }
-
