@@ -722,3 +722,126 @@ async fn prefixed_names_in_any_case_are_purged_in_chromium() {
         );
     }
 }
+
+/// Ways around the guard's hooks that a page script might take, each
+/// trying to store `_ga` (analytics, not granted) on the demo's home page.
+const HELD: &[(&str, &str)] = &[
+    ("the prototype's setter", "Object.getOwnPropertyDescriptor(Document.prototype, 'cookie').set.call(document, '_ga=b1; Path=/');"),
+    ("__lookupSetter__", "HTMLDocument.prototype.__lookupSetter__('cookie').call(document, '_ga=b2; Path=/');"),
+    ("delete, then write", "delete document.cookie; document.cookie = '_ga=b3; Path=/';"),
+    ("an about:blank frame's document", "var f = document.createElement('iframe'); document.body.appendChild(f); f.contentDocument.cookie = '_ga=b5; Path=/';"),
+    ("an about:blank frame's cookieStore", "var f = document.createElement('iframe'); document.body.appendChild(f); f.contentWindow.cookieStore.set('_ga', 'b6');"),
+    ("a frame's setter on this document", "var f = document.createElement('iframe'); document.body.appendChild(f); Object.getOwnPropertyDescriptor(f.contentWindow.Document.prototype, 'cookie').set.call(document, '_ga=b7; Path=/');"),
+    ("a frame made by innerHTML, through window[0]", "var div = document.createElement('div'); div.innerHTML = '<iframe></iframe>'; document.body.appendChild(div); window[window.length - 1].document.cookie = '_ga=b8; Path=/';"),
+    ("CookieStore.prototype.set.call", "CookieStore.prototype.set.call(cookieStore, '_ga', 'b9');"),
+    ("a name that changes between check and write", "var k = 0; cookieStore.set({ get name() { return k++ === 0 ? 'cookie-preferences' : '_ga'; }, value: 'b10' });"),
+    ("a value that changes between check and write", "var k = 0; document.cookie = { toString: function () { return k++ === 0 ? 'cookie-preferences=x; Path=/' : '_ga=b11; Path=/'; } };"),
+];
+
+/// Ways that may remain: a frame whose document brings its own scripts runs
+/// them in a new realm before a script of the page can reach it (Chromium
+/// 156 held this one in our runs; the test says which). The purge is their
+/// backstop: the next response of the layer expires the cookie.
+const BACKSTOPPED: &[(&str, &str)] = &[
+    ("a srcdoc frame's own script", "var f = document.createElement('iframe'); f.srcdoc = '<script>document.cookie = \"_ga=r1; Path=/\"<\\/script>'; document.body.appendChild(f);"),
+];
+
+async fn has_ga(client: &Client) -> bool {
+    all_cookies(client)
+        .await
+        .iter()
+        .any(|c| name_of(c) == "_ga")
+}
+
+/// Runs `script` on the home page, then waits until the page's cookie
+/// writes have landed (and, for frames with scripts of their own, a while).
+async fn try_bypass(client: &Client, home: &str, script: &str) {
+    clear_cookies(client).await;
+    client.goto(home).await.unwrap();
+    let run = format!(
+        "var done = arguments[arguments.length - 1]; try {{ {script} }} catch (e) {{}} \
+         setTimeout(function () {{ cookieStore.getAll().then(function () {{ done(true); }}); }}, 300);"
+    );
+    client
+        .execute_async(&run, vec![])
+        .await
+        .expect("the script runs");
+}
+
+/// Every known way around the guard's hooks, in Chromium on both demo home
+/// pages: the held ones store nothing; for each one that remains, the
+/// cookie is gone after the next navigation (the purge, DESIGN §16).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guard_holds_and_the_purge_backs_it_up() {
+    let Some((_driver, client)) = browser("bypass").await else {
+        return;
+    };
+    let mut findings = Vec::new();
+    let minopa = minopa();
+    let mihari = Policy::from_toml_str(&format!(
+        "{}\n[[cookies]]\nname = \"_ga\"\ncategory = \"analytics\"\n",
+        example_actix_mihari::EMBEDDED_POLICY
+    ))
+    .unwrap();
+    // A page without the guard, on the same host (cookies do not keep to a
+    // port): each way does store `_ga` there, so its test can fail.
+    let bare = serve_writing_pages(minopa.clone(), Arc::new(vec![Vec::new()])).await;
+    let bare = format!("http://{bare}/write?b=0&guard=0");
+    for (site, addr) in [
+        (
+            "axum",
+            serve_axum_demo_with(minopa, memory_records(), Options::default()).await,
+        ),
+        (
+            "actix",
+            serve_actix_demo_with(mihari, memory_records(), Options::default()),
+        ),
+    ] {
+        let home = format!("http://{addr}/");
+        for (way, script) in HELD.iter().chain(BACKSTOPPED) {
+            try_bypass(&client, &bare, script).await;
+            // The browser reads an argument once, so these two store the
+            // consent cookie's name without a guard; they catch a guard that
+            // reads twice.
+            if !way.contains("changes between") && !has_ga(&client).await {
+                findings.push(format!("{way} stores nothing even without the guard"));
+            }
+            // The backstop, for any way: the next response of the layer expires it.
+            client
+                .goto(&format!("http://{addr}/healthz"))
+                .await
+                .unwrap();
+            if has_ga(&client).await {
+                findings.push(format!("{site}: after {way}, the next response left _ga"));
+            }
+        }
+        for (way, script) in HELD {
+            try_bypass(&client, &home, script).await;
+            if has_ga(&client).await {
+                findings.push(format!("{site}: {way} stored _ga"));
+            }
+        }
+        for (way, script) in BACKSTOPPED {
+            try_bypass(&client, &home, script).await;
+            let slipped = has_ga(&client).await;
+            client
+                .goto(&format!("http://{addr}/healthz"))
+                .await
+                .unwrap();
+            if has_ga(&client).await {
+                findings.push(format!(
+                    "{site}: {way} stored _ga and the next response left it"
+                ));
+            }
+            eprintln!(
+                "{site}: {way}: {}",
+                if slipped {
+                    "slipped past the guard, expired by the next response"
+                } else {
+                    "held"
+                }
+            );
+        }
+    }
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
+}
