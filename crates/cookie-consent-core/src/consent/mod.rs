@@ -256,10 +256,13 @@ impl Consent {
 }
 
 /// A timestamp in Unix seconds. A banner script that writes `Date.now()`
-/// writes milliseconds: anything past the year 5000 in seconds is read as
-/// milliseconds, so such a consent is not dated 50,000 years ahead (Invalid).
+/// writes milliseconds: from 10^12 (September 2001 in milliseconds, the year
+/// 33658 in seconds) a number is read as milliseconds, so such a consent is
+/// not dated 50,000 years ahead. Below that it is seconds, however far ahead:
+/// a consent dated the year 5138 is in the future, so Invalid, not a
+/// millisecond date of 1973.
 fn unix_seconds(timestamp: i64) -> i64 {
-    const MILLISECONDS_FROM: i64 = 100_000_000_000;
+    const MILLISECONDS_FROM: i64 = 1_000_000_000_000;
     if timestamp >= MILLISECONDS_FROM {
         timestamp / 1000
     } else {

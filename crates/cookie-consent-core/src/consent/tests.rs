@@ -142,6 +142,14 @@ fn a_timestamp_in_milliseconds_is_read_as_date_now_meant_it() {
         read(&p, &[&at((NOW + 2 * DAY) * 1000)]).state(),
         ConsentState::Invalid
     );
+    // Far ahead in seconds is in the future, however it could be read.
+    for far in [100_000_000_000, 500_000_000_000, 999_999_999_999] {
+        assert_eq!(
+            read(&p, &[&at(far)]).state(),
+            ConsentState::Invalid,
+            "{far}"
+        );
+    }
 }
 
 #[test]
