@@ -61,12 +61,15 @@ function cookieDate(value) {
       }
     } else if (t.indexOf(':') >= 0) {
       if (time === null) {
-        var hms = /^([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})/.exec(t);
+        // In doubt (anything after the seconds), no time.
+        var hms = /^([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})$/.exec(t);
         if (hms) time = [+hms[1], +hms[2], +hms[3]];
       }
-    } else if (day === null && utf8Length(t) <= 2) {
+    } else if (!/^[0-9]+$/.test(t)) {
+      // '1st': Chromium and RFC 6265 read it differently; in doubt, no part.
+    } else if (day === null && t.length <= 2) {
       day = parseInt(t, 10);
-    } else if (year === null && utf8Length(t) <= 5) {
+    } else if (year === null && t.length >= 2 && t.length <= 4) {
       year = parseInt(t, 10);
     }
   }
@@ -86,7 +89,7 @@ function cookieDate(value) {
 
 // Whether the attributes of a cookie string make it a removal: the last
 // Max-Age counts when it is a number (zero or less removes), else the last
-// Expires (not after now removes). A value over 1024 bytes is ignored.
+// Expires (not after now removes). In doubt (a value over 1024 bytes) no.
 function isRemoval(parts) {
   var maxAge = null, expires = null;
   for (var i = 1; i < parts.length; i++) {
@@ -94,7 +97,8 @@ function isRemoval(parts) {
     var eq = attribute.indexOf('=');
     var key = lowerAscii(trim(eq < 0 ? attribute : attribute.slice(0, eq)));
     var value = eq < 0 ? '' : trim(attribute.slice(eq + 1));
-    if (utf8Length(value) > 1024) continue;
+    // Chromium ignores a value this long; where exactly is not ours to guess.
+    if (utf8Length(value) > 1024 && (key === 'max-age' || key === 'expires')) return false;
     if (key === 'max-age') maxAge = value;
     else if (key === 'expires') expires = value;
   }

@@ -6,7 +6,9 @@
 //! - attribute names are compared without case, after trimming space and tab;
 //! - of each attribute only the last counts, even when its value cannot be
 //!   read, and even with no `=` at all (`Max-Age=0; Max-Age` has no Max-Age);
-//!   an attribute whose value is longer than 1024 bytes is ignored;
+//!   an attribute whose value is longer than 1024 bytes is ignored by
+//!   Chromium, so a `Max-Age` or `Expires` that long makes us say "not a
+//!   removal" (its exact limit is not ours to guess);
 //! - a readable `Max-Age` (an optional `+` or `-`, then digits) decides: zero
 //!   or less removes; a negative one too long for 64 bits removes too;
 //! - else the last `Expires`, read with the cookie date algorithm
@@ -43,8 +45,12 @@ pub(crate) fn is_removal(after_name: &[u8], now: &Now) -> bool {
             Some(eq) => (trim(&attribute[..eq]), trim(&attribute[eq + 1..])),
             None => (attribute, &b""[..]),
         };
-        if value.len() > MAX_ATTRIBUTE_VALUE {
-            continue;
+        if value.len() > MAX_ATTRIBUTE_VALUE
+            && (key.eq_ignore_ascii_case(b"max-age") || key.eq_ignore_ascii_case(b"expires"))
+        {
+            // Chromium ignores such a value, but where its limit lies
+            // exactly is not ours to guess: in doubt, not a removal.
+            return false;
         }
         if key.eq_ignore_ascii_case(b"max-age") {
             max_age = Some(value);
@@ -104,9 +110,11 @@ pub(crate) fn cookie_date(value: &[u8]) -> Option<i64> {
             if time.is_none() {
                 time = time_of(token);
             }
+        } else if !token.iter().all(u8::is_ascii_digit) {
+            // `1st`: Chromium and RFC 6265 read it differently; in doubt, no part.
         } else if day.is_none() && token.len() <= 2 {
             day = Some(leading_number(token));
-        } else if year.is_none() && token.len() <= 5 {
+        } else if year.is_none() && (2..=4).contains(&token.len()) {
             year = Some(leading_number(token));
         }
     }
@@ -142,8 +150,7 @@ fn leading_number(token: &[u8]) -> u32 {
         .fold(0, |n, &d| n * 10 + u32::from(d - b'0'))
 }
 
-/// `h:m:s` with one or two digits each, as `sscanf("%2u:%2u:%2u")` reads it
-/// (anything may follow the seconds).
+/// `h:m:s` with one or two digits each, and nothing after.
 fn time_of(token: &[u8]) -> Option<(u32, u32, u32)> {
     let mut rest = token;
     let mut field = |last: bool| {
@@ -162,7 +169,9 @@ fn time_of(token: &[u8]) -> Option<(u32, u32, u32)> {
         }
         Some(value)
     };
-    Some((field(false)?, field(false)?, field(true)?))
+    let time = (field(false)?, field(false)?, field(true)?);
+    // Anything after the seconds: Chromium and RFC 6265 differ; in doubt, no time.
+    rest.is_empty().then_some(time)
 }
 
 /// The month a word starts with (`jan`…`dec`, any case), 1 to 12.
@@ -204,8 +213,13 @@ pub(crate) fn removal_by_the_rules(after_name: &[u8], now: i64) -> bool {
                 None => (trim(attribute).to_ascii_lowercase(), Vec::new()),
             },
         )
-        .filter(|(_, value)| value.len() <= 1024)
         .collect();
+    if attributes
+        .iter()
+        .any(|(k, v)| v.len() > 1024 && (k == b"max-age" || k == b"expires"))
+    {
+        return false;
+    }
     let last = |key: &[u8]| {
         attributes
             .iter()
@@ -254,7 +268,8 @@ mod tests {
         ] {
             assert_eq!(at(unreadable), None, "{unreadable}");
         }
-        assert_eq!(at("01 jan 99999 00:00:00"), Some(i64::MAX));
+        assert_eq!(at("01 jan 99999 00:00:00"), None);
+        assert_eq!(at("1st may 1 12:34:56"), None);
     }
 
     #[test]
@@ -271,7 +286,8 @@ mod tests {
         assert!(!removal(
             "=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Expires"
         ));
-        assert!(removal(&format!(
+        // Chromium ignores the long one; in doubt, we do not.
+        assert!(!removal(&format!(
             "=1; Max-Age=0; Max-Age=1{}",
             "0".repeat(1030)
         )));
