@@ -85,8 +85,11 @@
 //! response `Vary: Cookie` (and `Sec-GPC`, `DNT` when the policy honours them).
 //!
 //! Responses that a handler's `ResponseError` produced are filtered like any
-//! other. An `Err` returned by an *inner middleware* is turned into a response
-//! by actix-web only after every middleware has run, so it passes unfiltered.
+//! other. An `Err` returned by an *inner middleware* (an auth middleware's
+//! refusal) is judged too: its `error_response()` is built, judged, and carried
+//! on in an [`InternalError`](actix_web::error::InternalError) whose cause (and
+//! `Display`) is the original error. Such a response purges nothing (the
+//! request is gone by then); the next ordinary response does.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -4,8 +4,9 @@ use std::task::{Context, Poll};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::{HeaderName, HeaderValue, COOKIE, SET_COOKIE, VARY};
-use actix_web::{Error, HttpMessage, HttpRequest};
+use actix_web::error::InternalError;
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, COOKIE, SET_COOKIE, VARY};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
 use cookie_consent_core::adapter::{ResponseHeaders, Reviewed, Reviewer};
 use cookie_consent_core::{Consent, Event, Policy, Signals};
 use pin_project_lite::pin_project;
@@ -147,45 +148,80 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let mut response = std::task::ready!(this.future.poll(cx))?;
-        if let Some(consent) = this.consent.take() {
-            // An inner ConsentMiddleware's mark: only what was appended since is judged here.
-            let reviewed = response
-                .response_mut()
-                .extensions_mut()
-                .remove::<Reviewed>();
-            apply(this.reviewer, &consent, reviewed.as_ref(), &mut response);
-            // Only an outer middleware reads the mark.
-            if *this.nested {
-                let mark = Reviewed::of(response.headers().get_all(SET_COOKIE));
-                response.response_mut().extensions_mut().insert(mark);
+        let result = std::task::ready!(this.future.poll(cx));
+        let Some(consent) = this.consent.take() else {
+            return Poll::Ready(result);
+        };
+        let (reviewer, nested) = (&*this.reviewer, *this.nested);
+        Poll::Ready(match result {
+            Ok(response) => {
+                let (request, mut response) = response.into_parts();
+                judge(
+                    reviewer,
+                    &consent,
+                    Some(request.headers()),
+                    &mut response,
+                    nested,
+                );
+                Ok(ServiceResponse::new(request, response))
             }
-        }
-        Poll::Ready(Ok(response))
+            // An inner middleware's `Err` becomes a response only after every
+            // middleware ran: judge that response now and carry it in the error.
+            Err(error) => {
+                let mut response = error.error_response();
+                judge(reviewer, &consent, None, &mut response, nested);
+                Err(InternalError::from_response(error, response).into())
+            }
+        })
+    }
+}
+
+/// Judges one response and, in a nested middleware, marks it for the outer one.
+/// Without the request's headers (an error response) nothing is purged.
+fn judge<B>(
+    reviewer: &Reviewer,
+    consent: &Consent,
+    request_headers: Option<&HeaderMap>,
+    response: &mut HttpResponse<B>,
+    nested: bool,
+) {
+    // An inner ConsentMiddleware's mark: only what was appended since is judged here.
+    let reviewed = response.extensions_mut().remove::<Reviewed>();
+    apply(
+        reviewer,
+        consent,
+        request_headers,
+        reviewed.as_ref(),
+        response.headers_mut(),
+    );
+    // Only an outer middleware reads the mark.
+    if nested {
+        let mark = Reviewed::of(response.headers().get_all(SET_COOKIE));
+        response.extensions_mut().insert(mark);
     }
 }
 
 /// Edits the headers as the core's review says; decides nothing itself.
-fn apply<B>(
+fn apply(
     reviewer: &Reviewer,
     consent: &Consent,
+    request_headers: Option<&HeaderMap>,
     reviewed: Option<&Reviewed>,
-    response: &mut ServiceResponse<B>,
+    headers: &mut HeaderMap,
 ) {
     // `Cookie` and `Vary` are looked up only if the review needs them (a
     // purge to consider, a `Vary` to add): each lookup hashes the name.
-    let (request_headers, headers) = (response.request().headers(), response.headers());
     let outcome = reviewer.review_response(
         consent,
         ResponseHeaders {
-            request_cookies: std::iter::once(request_headers)
+            request_cookies: request_headers
+                .into_iter()
                 .flat_map(|headers| headers.get_all(COOKIE)),
             set_cookies: headers.get_all(SET_COOKIE).as_slice(),
-            vary: std::iter::once(headers).flat_map(|headers| headers.get_all(VARY)),
+            vary: std::iter::once(&*headers).flat_map(|headers| headers.get_all(VARY)),
             reviewed,
         },
     );
-    let headers = response.headers_mut();
     if outcome.strips_any() {
         let mut index = 0;
         headers.retain(|name, _| {

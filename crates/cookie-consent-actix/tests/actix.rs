@@ -801,12 +801,11 @@ async fn non_utf8_header_bytes_are_judged_without_panicking() {
     );
 }
 
-/// The documented limit: an `Err` that an inner middleware returns becomes a
-/// response only after every middleware ran, so its cookies are not judged.
-/// Handler errors are (see `responses_from_a_handlers_error_are_filtered`).
+/// An `Err` that an inner middleware returns becomes a response only after
+/// every middleware ran; the consent middleware judges that response and
+/// carries it in the error, so its cookies are judged like any other (§6, §16).
 #[actix_web::test]
-async fn an_inner_middlewares_err_passes_unjudged_as_documented() {
-    use actix_web::dev::Service as _;
+async fn an_inner_middlewares_err_is_judged() {
     #[derive(Debug)]
     struct Refused;
     impl std::fmt::Display for Refused {
@@ -818,31 +817,60 @@ async fn an_inner_middlewares_err_passes_unjudged_as_documented() {
         fn error_response(&self) -> HttpResponse {
             HttpResponse::Forbidden()
                 .append_header((SET_COOKIE, "_ga=from-error"))
+                .append_header((SET_COOKIE, "next-auth.csrf-token=kept"))
                 .finish()
         }
     }
-    let app = test::init_service(
+    /// Refuses before the handler runs, as an auth middleware would.
+    fn refuse<S>(
+        request: actix_web::dev::ServiceRequest,
+        service: &S,
+    ) -> std::future::Ready<Result<actix_web::dev::ServiceResponse, actix_web::Error>>
+    where
+        S: actix_web::dev::Service<actix_web::dev::ServiceRequest>,
+    {
+        drop(service.call(request));
+        std::future::ready(Err(Refused.into()))
+    }
+    let route = || web::resource("/").route(web::get().to(HttpResponse::Ok));
+    let app_wide = test::init_service(
         App::new()
-            .route("/", web::get().to(HttpResponse::Ok))
-            .wrap_fn(|request, service| {
-                // Refuses before the handler runs, as an auth middleware would.
-                drop(service.call(request));
-                async { Err::<actix_web::dev::ServiceResponse, _>(Refused.into()) }
-            })
+            .service(route())
+            .wrap_fn(refuse)
             .wrap(ConsentMiddleware::new(minopa())),
     )
     .await;
-    let error = test::try_call_service(&app, get("/", &[]).to_request())
-        .await
-        .expect_err("the inner middleware's Err passes through the consent middleware");
-    let response = error.error_response();
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let cookies: Vec<_> = response.headers().get_all(SET_COOKIE).collect();
-    assert_eq!(
-        cookies,
-        ["_ga=from-error"],
-        "not judged: the documented limit"
-    );
+    // The refusal sits inside a per-route consent middleware, under the app-wide one.
+    let per_route = test::init_service(
+        App::new()
+            .service(
+                web::scope("")
+                    .service(route())
+                    .wrap_fn(refuse)
+                    .wrap(ConsentMiddleware::new(minopa())),
+            )
+            .wrap(ConsentMiddleware::new(minopa())),
+    )
+    .await;
+    for (cookies, expected) in [
+        (&[][..], &["next-auth.csrf-token=kept"][..]),
+        (
+            &[ANALYTICS],
+            &["_ga=from-error", "next-auth.csrf-token=kept"],
+        ),
+    ] {
+        for error in [
+            test::try_call_service(&app_wide, get("/", cookies).to_request()).await,
+            test::try_call_service(&per_route, get("/", cookies).to_request()).await,
+        ] {
+            let error = error.expect_err("the inner middleware's Err stays an Err");
+            assert_eq!(error.to_string(), "refused", "the cause is kept");
+            let response = error.error_response();
+            assert_eq!(response.status(), StatusCode::FORBIDDEN);
+            let values: Vec<_> = response.headers().get_all(SET_COOKIE).collect();
+            assert_eq!(values, expected);
+        }
+    }
 }
 
 #[actix_web::test]
