@@ -1,24 +1,43 @@
 //! IAB GPP strings (cookie `__gpp`): `Header~Section~…`. The header lists the
 //! sections present as a Fibonacci-coded range; a US National (7) or US state
-//! section that records an opt-out of sale, sharing or targeted advertising
-//! (a 2-bit value: 1 = opted out), or whose GPC sub-segment is set, is an
-//! opt-out. Sections read: US National and the state sections of California,
-//! Virginia, Colorado, Utah and Connecticut; others, and an unreadable
-//! string, read as no opt-out.
+//! section (8–27) that records an opt-out of sale, sharing or targeted
+//! advertising (a 2-bit value: 1 = opted out), or whose GPC sub-segment is
+//! set, is an opt-out. Other sections, and an unreadable string, read as no
+//! opt-out. Field offsets are from each section's IAB specification
+//! (Global-Privacy-Platform, `Sections/US-*`).
 
-/// Where the opt-out fields of each section read start, in bits.
-fn opt_out_fields(section: u64) -> &'static [usize] {
-    match section {
+/// How a US section is laid out: where its opt-out fields start in the core
+/// segment, in bits, and whether the sub-segments after the core may be GPC.
+struct Layout {
+    opt_outs: &'static [usize],
+    gpc: bool,
+}
+
+fn layout(section: u64) -> Option<Layout> {
+    let (opt_outs, gpc): (&'static [usize], bool) = match section {
         // usnat: Version 6, six 2-bit notices; then sale, sharing, targeted ads.
-        7 => &[18, 20, 22],
+        7 => (&[18, 20, 22], true),
         // usca: Version, three notices; then sale, sharing.
-        8 => &[12, 14],
-        // usva, usco, usct: Version, three notices; then sale, targeted ads.
-        9 | 10 | 12 => &[12, 14],
-        // usut: Version, four notices; then sale, targeted ads.
-        11 => &[14, 16],
-        _ => &[],
-    }
+        8 => (&[12, 14], true),
+        // Version, three notices; then sale, targeted ads: usva, usco, usct,
+        // usfl, usmt, usor, ustx, usde, usne, usnh, usnj, ustn, usmn. usva
+        // and usfl define no GPC sub-segment.
+        9 | 13 => (&[12, 14], false),
+        10 | 12 | 14..=17 | 19..=23 => (&[12, 14], true),
+        // usut, usia: Version, four notices; then sale, targeted ads. usut
+        // defines no GPC sub-segment.
+        11 => (&[14, 16], false),
+        18 => (&[14, 16], true),
+        // usmd, usri: MspaVersion 6, MspaCoveredTransaction 2, MspaMode 2,
+        // three notices; then sale, targeted ads. A subsection after the core
+        // is GPC (the IAB's encoder writes one for usri too).
+        24 | 27 => (&[16, 18], true),
+        // usin, usky: as usmd, but the subsection after the core is sensitive
+        // data consents, with no type bits: never read as GPC.
+        25 | 26 => (&[16, 18], false),
+        _ => return None,
+    };
+    Some(Layout { opt_outs, gpc })
 }
 
 /// Whether a GPP string records an opt-out of sale, sharing or targeted ads.
@@ -59,20 +78,31 @@ fn section_ids(header: &[u8]) -> Option<Vec<u64>> {
 }
 
 fn section_opts_out(section: u64, encoded: &[u8]) -> bool {
-    let fields = opt_out_fields(section);
-    if fields.is_empty() {
+    let Some(layout) = layout(section) else {
         return false;
+    };
+    let mut segments = encoded.split(|&b| b == b'.').peekable();
+    // Sections 24 and up may open with a section header (SectionID 6 bits,
+    // Version 6, SubSections) as their specification says; the IAB's own
+    // encoder writes none. A first segment naming this section is that header.
+    if section >= 24
+        && segments
+            .peek()
+            .and_then(|first| Bits::new(first))
+            .is_some_and(|header| header.at(0, 6) == section)
+    {
+        segments.next();
     }
-    let mut segments = encoded.split(|&b| b == b'.');
     // An unreadable section counts as absent, sub-segments and all.
     let Some(core) = segments.next().and_then(Bits::new) else {
         return false;
     };
-    let opted_out = fields.iter().any(|&at| core.at(at, 2) == 1);
+    let opted_out = layout.opt_outs.iter().any(|&at| core.at(at, 2) == 1);
     // The GPC sub-segment: SubsectionType 1, then the GPC bit.
-    let gpc = segments
-        .filter_map(Bits::new)
-        .any(|sub| sub.at(0, 2) == 1 && sub.at(2, 1) == 1);
+    let gpc = layout.gpc
+        && segments
+            .filter_map(Bits::new)
+            .any(|sub| sub.at(0, 2) == 1 && sub.at(2, 1) == 1);
     opted_out || gpc
 }
 
@@ -176,5 +206,59 @@ mod tests {
         ] {
             assert!(!opted_out(absent), "{:?}", String::from_utf8_lossy(absent));
         }
+    }
+
+    /// Independent decoders' test suites (prebid/go-gpp, noirotm/iabgpp-rs;
+    /// the IAB's Java encoder for the sections the others lack) and
+    /// iabgpp-rs's decoding of generated sections 7–27: `tests/data/decoders/gpp.json`.
+    #[test]
+    fn independent_decoders_agree_on_every_opt_out() {
+        #[derive(serde::Deserialize)]
+        struct Vector {
+            suite: String,
+            value: String,
+            section: Option<u64>,
+            opted_out: bool,
+        }
+        let vectors: Vec<Vector> =
+            serde_json::from_str(include_str!("../../tests/data/decoders/gpp.json")).unwrap();
+        let mut sections = std::collections::BTreeSet::new();
+        for vector in &vectors {
+            let ours = match vector.section {
+                Some(section) => section_opts_out(section, vector.value.as_bytes()),
+                None => opted_out(vector.value.as_bytes()),
+            };
+            assert_eq!(
+                ours, vector.opted_out,
+                "{} ({})",
+                vector.value, vector.suite
+            );
+            let header = vector.value.split('~').next().unwrap();
+            sections.extend(
+                vector
+                    .section
+                    .or_else(|| section_ids(header.as_bytes())?.first().copied()),
+            );
+        }
+        assert!(vectors.len() > 700, "{}", vectors.len());
+        // Every US section has vectors, opted out and not.
+        assert!((7..=27).all(|id| sections.contains(&id)), "{sections:?}");
+    }
+
+    #[test]
+    fn later_state_sections_are_read_and_sensitive_data_is_no_gpc() {
+        // usfl (13): SaleOptOut (bits 12–13) is 1; ustx (16): targeted ads (14–15).
+        assert!(opted_out(b"DBABAw~BAQAAAAAAA"));
+        assert!(opted_out(b"DBABEw~BAEAAAAAAA"));
+        assert!(!opted_out(b"DBABEw~BAAAAAAAAA"));
+        // usnj (21) with targeted advertising opted out, and not.
+        assert!(section_opts_out(21, b"BAEAAAAAAA"));
+        assert!(!section_opts_out(21, b"BAAAAAAAAA"));
+        // usin (25): a second subsection is sensitive data consents, whose
+        // first bits `011` are no GPC bit; for usmd (24) the same bits are GPC.
+        assert!(!section_opts_out(25, b"BQAA.YA"));
+        assert!(section_opts_out(24, b"BQAA.YA"));
+        // With the section header the specification describes (SectionID 25).
+        assert!(section_opts_out(25, b"ZBABY.BVVV"));
     }
 }
