@@ -3,8 +3,10 @@
 //! with a 3-bit type (3: PublisherTC). Grants are purpose numbers: the
 //! PublisherTC segment's purposes when present, else the core's
 //! PurposesConsent. A TcfPolicyVersion below 4 is no longer valid: Outdated.
-//! Real strings bend the spec (PublisherCC `UK`, trailing pad bits): only the
-//! bits a decision needs must be there.
+//! Real strings bend the spec (PublisherCC `UK`, trailing pad bits), but
+//! every mandatory field must be there, the vendor sections and publisher
+//! restrictions too: a string cut short is Invalid, not its valid prefix, as
+//! the independent decoders (prebid/go-gdpr, GDPR::IAB::TCFv2) judge it.
 
 use super::reading::{bit_of, Decision, SourceRead, MAX_VALUE_LEN};
 
@@ -107,14 +109,28 @@ fn decode_fields(raw: &[u8], with_vendors: bool) -> Option<TcString> {
         vendors: None,
         publisher: None,
     };
-    // The vendor sections, when whole; a decision does not need them.
+    // The vendor sections and publisher restrictions must be whole; they are
+    // kept only when asked (a decision does not need them, and they allocate).
+    let (mut consent, mut li) = (Vec::new(), Vec::new());
+    core.vendor_section(with_vendors.then_some(&mut consent))?;
+    core.vendor_section(with_vendors.then_some(&mut li))?;
+    core.publisher_restrictions()?;
     if with_vendors {
-        tc.vendors = core.vendor_section().zip(core.vendor_section());
+        tc.vendors = Some((consent, li));
     }
     for segment in segments {
         let mut bits = Bits::new(segment)?;
-        if bits.read(3)? == 3 {
-            tc.publisher = Some((bits.flags(24)?, bits.flags(24)?));
+        match bits.read(3)? {
+            // DisclosedVendors, AllowedVendors: a vendor section.
+            1 | 2 => bits.vendor_section(None)?,
+            3 => {
+                tc.publisher = Some((bits.flags(24)?, bits.flags(24)?));
+                let custom = bits.read(6)? as usize;
+                bits.read(custom)?;
+                bits.read(custom)?;
+            }
+            // A type this reader does not know: not read.
+            _ => {}
         }
     }
     Some(tc)
@@ -138,9 +154,15 @@ impl<'a> Bits<'a> {
             .then_some(Bits { text, at: 0 })
     }
 
+    /// Where the data ends, in bits. A TC string is bytes in base64: the
+    /// bits of a last partial byte are padding, not data.
+    fn end(&self) -> usize {
+        self.text.len() * 6 / 8 * 8
+    }
+
     /// The next `count` bits (at most 64) as a number.
     fn read(&mut self, count: usize) -> Option<u64> {
-        if self.at + count > self.text.len() * 6 {
+        if self.at + count > self.end() {
             return None;
         }
         let mut value = 0;
@@ -170,32 +192,63 @@ impl<'a> Bits<'a> {
         ])
     }
 
-    /// A vendor section: MaxVendorId, then a bitfield or ranges.
-    fn vendor_section(&mut self) -> Option<Vec<u16>> {
+    /// A vendor section: MaxVendorId, then a bitfield or ranges; its vendor
+    /// ids go to `ids` when given.
+    fn vendor_section(&mut self, mut ids: Option<&mut Vec<u16>>) -> Option<()> {
         let max = self.read(16)? as u16;
-        let mut vendors = Vec::new();
-        if self.read(1)? == 0 {
-            for id in 1..=max {
-                if self.read(1)? == 1 {
-                    vendors.push(id);
+        if self.read(1)? == 1 {
+            return self.ranges(max, |start, end| {
+                if let Some(ids) = ids.as_deref_mut() {
+                    ids.extend(start..=end);
                 }
-            }
-        } else {
-            for _ in 0..self.read(12)? {
-                let is_range = self.read(1)? == 1;
-                let start = self.read(16)? as u16;
-                let end = if is_range {
-                    self.read(16)? as u16
-                } else {
-                    start
-                };
-                if end < start || end > max {
-                    return None;
-                }
-                vendors.extend(start..=end);
+            });
+        }
+        let Some(ids) = ids else {
+            // Only its length counts.
+            return self.skip(usize::from(max));
+        };
+        for id in 1..=max {
+            if self.read(1)? == 1 {
+                ids.push(id);
             }
         }
-        Some(vendors)
+        Some(())
+    }
+
+    /// Passes `count` bits that must be there.
+    fn skip(&mut self, count: usize) -> Option<()> {
+        if self.at + count > self.end() {
+            return None;
+        }
+        self.at += count;
+        Some(())
+    }
+
+    /// NumEntries, then each a single id or a range, within `1..=max`.
+    fn ranges(&mut self, max: u16, mut each: impl FnMut(u16, u16)) -> Option<()> {
+        for _ in 0..self.read(12)? {
+            let is_range = self.read(1)? == 1;
+            let start = self.read(16)? as u16;
+            let end = if is_range {
+                self.read(16)? as u16
+            } else {
+                start
+            };
+            if start == 0 || end < start || end > max {
+                return None;
+            }
+            each(start, end);
+        }
+        Some(())
+    }
+
+    /// NumPubRestrictions, then each PurposeId 6, RestrictionType 2 and its vendor ranges.
+    fn publisher_restrictions(&mut self) -> Option<()> {
+        for _ in 0..self.read(12)? {
+            self.read(8)?;
+            self.ranges(u16::MAX, |_, _| {})?;
+        }
+        Some(())
     }
 }
 
@@ -258,19 +311,20 @@ mod tests {
     fn publisher_purposes_rule_when_present_and_old_policies_are_outdated() {
         let ids: Vec<Box<str>> = ["1", "7", "2"].into_iter().map(Into::into).collect();
         let with_publisher =
-            b"CPTtLAAPTtLAAAAAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA.IAoAAgABgAAEAQAAEAAA.d4AACEAAAAAA";
+            b"CPTtLAAPTtLAAAAAAAENABFgALwAAEAAAAAAAOgAgABgAAAA.IAoAAgABgAAEAQAAEAAA.d4AACEAAAAAA";
         let SourceRead::Decided(decision) = read(with_publisher, &ids) else {
             panic!("decided");
         };
+        // The iabgpp-es vector with VendorListVersion 1 (0 is Invalid).
         // Publisher consent [1,3,4,5,6]: of the ids asked, only purpose 1.
         assert_eq!(decision.granted, 0b001);
         assert!(!decision.outdated, "policy version 5");
         assert_eq!(decision.timestamp, Some(1_643_673_600));
         // The same core with TcfPolicyVersion 2 (TCF 2.0): the CMP must ask again.
-        let old = b"CPTtLAAPTtLAAAAAAAENAACgALwAAEAAAAAAAOgAgABgAAAA";
+        let old = b"CPTtLAAPTtLAAAAAAAENABCgALwAAEAAAAAAAOgAgABgAAAA";
         assert_eq!(decode(old).unwrap().policy_version, 2);
         assert!(matches!(read(old, &ids), SourceRead::Decided(d) if d.outdated));
-        let core_only = b"CPTtLAAPTtLAAAAAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA";
+        let core_only = b"CPTtLAAPTtLAAAAAAAENABFgALwAAEAAAAAAAOgAgABgAAAA";
         assert!(matches!(read(core_only, &ids), SourceRead::Decided(d) if d.granted == 0b001));
     }
 
@@ -332,6 +386,9 @@ mod tests {
             b"BOEFEAyOEFEAyAHABDENAI4AAAB9vABAASA",
             b".",
             b"CPTtLAAPTtLAAAAAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA.!",
+            // Cut short inside the vendor consent section, and inside a PublisherTC segment.
+            b"CPTtLAAPTtLAAAAAAAENAAFgALwAAEAAAAAAAOgAgAB",
+            b"CPTtLAAPTtLAAAAAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA.IAoAAgABgAAEAQAAEAAA.d4AACE",
         ] {
             assert_eq!(
                 read(bad, &ids),
@@ -340,5 +397,57 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    /// Independent decoders' suites (prebid/go-gdpr; GDPR::IAB::TCFv2's golden
+    /// corpus and its verdicts on those strings cut short; iabgpp-rs's
+    /// TCF EU v2 vectors): `tests/data/decoders/tcf.json`.
+    #[test]
+    fn independent_decoders_agree_on_every_string() {
+        #[derive(serde::Deserialize)]
+        struct Vector {
+            suite: String,
+            value: String,
+            valid: bool,
+            policy_version: Option<u8>,
+            purposes: Option<Vec<u32>>,
+            purposes_li: Option<Vec<u32>>,
+            publisher: Option<Vec<u32>>,
+            vendor_consents: Option<usize>,
+        }
+        let vectors: Vec<Vector> =
+            serde_json::from_str(include_str!("../../tests/data/decoders/tcf.json")).unwrap();
+        let (mut valid, mut invalid) = (0, 0);
+        for v in &vectors {
+            let context = format!("{} ({})", v.value, v.suite);
+            let read = read(v.value.as_bytes(), &[]);
+            assert_eq!(read != SourceRead::Invalid, v.valid, "{context}");
+            if !v.valid {
+                invalid += 1;
+                continue;
+            }
+            valid += 1;
+            let tc = decode(v.value.as_bytes()).unwrap();
+            if let Some(version) = v.policy_version {
+                assert_eq!(tc.policy_version, version, "{context}");
+            }
+            if let Some(expected) = &v.purposes {
+                assert_eq!(&purposes(tc.purposes_consent), expected, "{context}");
+            }
+            if let Some(expected) = &v.purposes_li {
+                assert_eq!(&purposes(tc.purposes_li), expected, "{context}");
+            }
+            if let Some(expected) = &v.publisher {
+                let publisher = tc.publisher.map(|(consent, _)| purposes(consent));
+                assert_eq!(publisher.as_ref(), Some(expected), "{context}");
+            }
+            if let Some(count) = v.vendor_consents {
+                assert_eq!(vendors(&tc).0.len(), count, "{context}");
+            }
+        }
+        assert!(
+            valid > 150 && invalid > 200,
+            "{valid} valid, {invalid} invalid"
+        );
     }
 }
