@@ -450,3 +450,44 @@ fn broken_values_of_every_format_are_invalid_and_duplicates_change_nothing() {
         );
     }
 }
+
+/// A key repeated inside a CMP value is read as that CMP's own script reads
+/// it (DESIGN §16), row by row from `tests/data/repeated-keys.json`; the
+/// JavaScript side of each row is checked in Node by `tests/tests/cmp_values.rs`.
+#[test]
+fn a_repeated_key_is_read_as_the_cmps_own_script_reads_it() {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        format: String,
+        grants: Option<String>,
+        cookie: String,
+        granted: bool,
+        rule: String,
+    }
+    let rows: Vec<Row> = serde_json::from_str(include_str!("data/repeated-keys.json")).unwrap();
+    assert!(rows.len() >= 12);
+    for row in rows {
+        let text = format!(
+            "revision = 1\n[[categories]]\nid = \"functional\"\n[[categories]]\nid = \"analytics\"\n\
+             [[categories]]\nid = \"marketing\"\n[[consent_sources]]\nformat = \"{}\"\n{}",
+            row.format,
+            row.grants.as_deref().unwrap_or("")
+        );
+        let policy = Policy::from_toml_str(&text).unwrap();
+        let cookies: Vec<&str> = row.cookie.split("; ").collect();
+        let consent = policy.read_consent_at(cookies, Signals::default(), 1_735_689_600);
+        assert!(
+            matches!(consent.state(), ConsentState::Valid),
+            "{}: {:?}",
+            row.cookie,
+            consent.state()
+        );
+        assert_eq!(
+            consent.granted().any(|c| c == "analytics"),
+            row.granted,
+            "{} ({})",
+            row.cookie,
+            row.rule
+        );
+    }
+}

@@ -37,12 +37,16 @@ fn read_object(value: &[u8], ids: &[Box<str>]) -> Option<Decision> {
         if is_category && !matches!(value, b"true" | b"false") {
             return None;
         }
+        // An object literal keeps the last of a repeated key: so does this.
         match value {
             b"true" => {
                 necessary |= key == b"necessary";
                 decision.granted |= bit_of(ids, key);
             }
-            b"false" => {}
+            b"false" => {
+                necessary &= key != b"necessary";
+                decision.granted &= !bit_of(ids, key);
+            }
             [b'\'', .., b'\''] => {}
             number if key == b"utc" => {
                 let millis: i64 = std::str::from_utf8(number).ok()?.parse().ok()?;

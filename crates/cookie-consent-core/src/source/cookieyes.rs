@@ -10,6 +10,8 @@ use super::reading::{bit_of, fields, key_value, with_decoded, Decision, SourceRe
 pub(crate) fn read(raw: &[u8], ids: &[Box<str>]) -> SourceRead {
     with_decoded(raw, |value| {
         let mut decision = Decision::NONE;
+        // A slug named twice: in doubt, granted only if every time `yes`.
+        let mut refused = 0;
         let mut action = None;
         for field in fields(value, b',') {
             let Some((key, answer)) = key_value(field, b':') else {
@@ -19,10 +21,11 @@ pub(crate) fn read(raw: &[u8], ids: &[Box<str>]) -> SourceRead {
                 (b"action", answer) => action = Some(answer),
                 (b"consentid" | b"consent" | b"tax" | b"lastRenewedDate", _) => {}
                 (slug, b"yes") => decision.granted |= bit_of(ids, slug),
-                (_, b"no") => {}
+                (slug, b"no") => refused |= bit_of(ids, slug),
                 _ => return SourceRead::Invalid,
             }
         }
+        decision.granted &= !refused;
         match action {
             None => SourceRead::Invalid,
             Some(b"") => SourceRead::Missing,

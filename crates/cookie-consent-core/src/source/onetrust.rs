@@ -14,15 +14,16 @@ pub(crate) fn read(raw: &[u8], alert_box_closed: Option<&[u8]>, ids: &[Box<str>]
     }
     let mut groups = None;
     let mut interactions: Option<&[u8]> = None;
-    let mut awaiting_reconsent = false;
+    let mut reconsent: Option<&[u8]> = None;
     for pair in fields(raw, b'&') {
         let Some((key, value)) = key_value(pair, b'=') else {
             continue;
         };
+        // `URLSearchParams.get` keeps the first of a repeated key: so does this.
         match key {
-            b"groups" => groups = Some(value),
-            b"interactionCount" => interactions = Some(value),
-            b"AwaitingReconsent" => awaiting_reconsent = value == b"true",
+            b"groups" => groups = groups.or(Some(value)),
+            b"interactionCount" => interactions = interactions.or(Some(value)),
+            b"AwaitingReconsent" => reconsent = reconsent.or(Some(value)),
             _ => {}
         }
     }
@@ -42,21 +43,23 @@ pub(crate) fn read(raw: &[u8], alert_box_closed: Option<&[u8]>, ids: &[Box<str>]
         None => None,
     };
     let granted = with_decoded(groups, |groups| {
-        let mut granted = 0;
+        // A group named twice (OneTrust's reading of that is not public):
+        // in doubt, granted only if every time `1`.
+        let (mut granted, mut refused) = (0, 0);
         for group in fields(groups, b',').filter(|g| !g.is_empty()) {
             match key_value(group, b':') {
                 Some((id, b"1")) => granted |= bit_of(ids, id),
-                Some((_, b"0")) => {}
+                Some((id, b"0")) => refused |= bit_of(ids, id),
                 _ => return None,
             }
         }
-        Some(granted)
+        Some(granted & !refused)
     });
     match granted.flatten() {
         Some(granted) => SourceRead::Decided(Decision {
             granted,
             timestamp,
-            outdated: awaiting_reconsent,
+            outdated: reconsent == Some(b"true"),
         }),
         None => SourceRead::Invalid,
     }

@@ -5,29 +5,64 @@
 //! the site's as stale: so do we (Missing, and Outdated when older).
 
 use std::borrow::Cow;
+use std::fmt;
 
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::reading::{bit_of, iso_seconds, with_decoded, Decision, SourceRead};
 
 /// The fields read; others are ignored.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 struct Cookie<'a> {
-    #[serde(borrow)]
     categories: Option<Vec<Cow<'a, str>>>,
-    #[serde(borrow)]
     level: Option<Vec<Cow<'a, str>>>,
     revision: Option<u64>,
     consent_id: Option<&'a str>,
     consent_timestamp: Option<&'a str>,
     last_consent_timestamp: Option<&'a str>,
-    #[serde(rename = "consent_uuid")]
     consent_uuid: Option<&'a str>,
-    #[serde(rename = "consent_date")]
     consent_date: Option<&'a str>,
-    #[serde(rename = "last_consent_update")]
     last_consent_update: Option<&'a str>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Cookie<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(Fields)
+    }
+}
+
+/// The library reads its cookie with `JSON.parse`, which keeps the last of a
+/// repeated key; so does this (serde's derive would refuse the value).
+struct Fields;
+
+impl<'de> Visitor<'de> for Fields {
+    type Value = Cookie<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a cc_cookie object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Cookie<'de>, M::Error> {
+        let mut cookie = Cookie::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match &*key {
+                "categories" => cookie.categories = map.next_value()?,
+                "level" => cookie.level = map.next_value()?,
+                "revision" => cookie.revision = map.next_value()?,
+                "consentId" => cookie.consent_id = map.next_value()?,
+                "consentTimestamp" => cookie.consent_timestamp = map.next_value()?,
+                "lastConsentTimestamp" => cookie.last_consent_timestamp = map.next_value()?,
+                "consent_uuid" => cookie.consent_uuid = map.next_value()?,
+                "consent_date" => cookie.consent_date = map.next_value()?,
+                "last_consent_update" => cookie.last_consent_update = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(cookie)
+    }
 }
 
 /// Reads one `cc_cookie` value against the policy's `revision`.
