@@ -476,3 +476,131 @@ async fn behind_a_proxy_the_trusted_header_gives_the_address() {
         }
     }
 }
+
+/// Every process of a `tests/postgres.sh` cluster: the postmaster (its pid
+/// heads `postmaster.pid`) and its children.
+fn cluster_processes(dir: &str) -> Vec<String> {
+    let pid_file = std::fs::read_to_string(format!("{dir}/data/postmaster.pid")).unwrap();
+    let postmaster = pid_file.lines().next().unwrap().trim().to_owned();
+    let children = Command::new("pgrep")
+        .args(["-P", &postmaster])
+        .output()
+        .unwrap();
+    let mut pids = vec![postmaster];
+    pids.extend(
+        String::from_utf8_lossy(&children.stdout)
+            .split_whitespace()
+            .map(String::from),
+    );
+    pids
+}
+
+fn signal(pids: &[String], signal: &str) {
+    let status = Command::new("kill")
+        .arg(signal)
+        .args(pids)
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill {signal} {pids:?}");
+}
+
+/// Wakes a stopped cluster when dropped, however the test ends.
+struct Stopped(Vec<String>);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        signal(&self.0, "-CONT");
+    }
+}
+
+/// A PostgreSQL that hangs (every process of the cluster `SIGSTOP`ped, so
+/// connections open but nothing answers): each answer gets 503 and no
+/// cookie within the store's deadline, calls past the queue's limit fail at
+/// once, and recording resumes when it wakes, the answers before and after
+/// all kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_postgres_gives_503_within_the_deadline_and_recording_resumes() {
+    use cookie_consent_core::Recording;
+    use std::time::{Duration, Instant};
+    let dir = scratch("postgres-hung");
+    let dir_text = dir.display().to_string();
+    let url = match postgres_script(&["start", &dir_text]) {
+        Ok(url) => url,
+        Err(why) if !required() => {
+            eprintln!("skipped: no PostgreSQL to start here: {why}");
+            return;
+        }
+        Err(why) => panic!("tests/postgres.sh start: {why}"),
+    };
+    let cluster = Cluster(&dir_text);
+    let (deadline, limit) = (Duration::from_secs(2), 8);
+    let store = cookie_consent_records::PostgresStore::new(&url)
+        .unwrap()
+        .deadline(deadline)
+        .queue_limit(limit);
+    let policy = Site::Axum.policy();
+    let addr = serve_axum_demo_recording(policy.clone(), Recording::new(store)).await;
+    let pair = cookie_pair(&post(addr, "action=accept-all", None, "before").await);
+    let id = consent_id(&policy, &pair);
+
+    let stopped = Stopped(cluster_processes(&dir_text));
+    signal(&stopped.0, "-STOP");
+    let during = |count: usize| {
+        futures_util::future::join_all((0..count).map(|_| {
+            let pair = pair.clone();
+            async move {
+                let started = Instant::now();
+                let reply = post(addr, "action=save", Some(&pair), "during the hang").await;
+                (reply, started.elapsed())
+            }
+        }))
+    };
+    // A first wave for the store's thread to take as its batch and wait on;
+    // then 20 more: `limit` of them queue behind it, the rest find the queue full.
+    let first = tokio::spawn(during(limit + 1));
+    tokio::time::sleep(deadline / 4).await;
+    let second = during(20).await;
+    let first = first.await.unwrap();
+    for (reply, took) in first.iter().chain(&second) {
+        assert_eq!(reply.status, 503, "{reply:?}");
+        assert!(
+            reply.set_cookies.is_empty(),
+            "no consent without its record: {reply:?}"
+        );
+        assert!(
+            took < &(deadline * 2),
+            "answered after {took:?}, deadline {deadline:?}"
+        );
+    }
+    let at_once: Vec<_> = second
+        .iter()
+        .map(|(_, took)| *took)
+        .filter(|took| *took < deadline / 2)
+        .collect();
+    assert!(
+        at_once.len() >= 20 - limit,
+        "calls past the queue's limit fail at once: {second:?}"
+    );
+    drop(stopped);
+
+    // Awake again: the next answer is recorded (the connection is made anew).
+    let woken = Instant::now();
+    let after = loop {
+        let reply = post(addr, "action=reject-optional", Some(&pair), "after").await;
+        if reply.status == 303 || woken.elapsed() > Duration::from_secs(20) {
+            break reply;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(after.status, 303, "recording resumes: {after:?}");
+    assert_eq!(consent_id(&policy, &cookie_pair(&after)), id);
+    let actions: Vec<String> = records_over_http(addr, &id)
+        .await
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(actions.first().map(String::as_str), Some("accept-all"));
+    assert_eq!(actions.last().map(String::as_str), Some("reject-optional"));
+    drop(cluster);
+    let _ = std::fs::remove_dir_all(&dir);
+}

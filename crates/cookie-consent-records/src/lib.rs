@@ -12,6 +12,14 @@
 //! serialise the app behind the disk. Each store does its work on a thread
 //! of its own, so it serves axum (tokio) and actix-web alike.
 //!
+//! A slow or hung database never piles up requests: at most
+//! [`DEFAULT_QUEUE_LIMIT`] calls wait in the queue, besides the batch the
+//! store's thread is on (at most 256); more fail at once. Each call fails
+//! after [`DEFAULT_DEADLINE`] without an answer; the consent endpoint then
+//! answers 503 and sets no cookie. Both are set per store (`deadline`,
+//! `queue_limit`). A call that failed at its deadline may still be committed
+//! when the database wakes: a record of an answer whose cookie was never set.
+//!
 //! ```no_run
 //! use cookie_consent_core::Recording;
 //!
@@ -32,6 +40,7 @@ mod sqlite;
 use std::fmt;
 
 pub use cookie_consent_core::{ConsentRecord, ConsentStore, RecordQuery, StoreError, StoreFuture};
+pub use queue::{DEFAULT_DEADLINE, DEFAULT_QUEUE_LIMIT};
 
 #[cfg(feature = "postgres")]
 pub use crate::postgres::PostgresStore;

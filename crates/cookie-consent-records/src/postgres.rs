@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::future::Future;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cookie_consent_core::{ConsentRecord, ConsentStore, RecordQuery, StoreFuture};
 use tokio::sync::mpsc;
@@ -16,8 +16,8 @@ use crate::{without_password, OpenError, SCHEMA};
 /// The advisory lock held while the table is created: "cookiere" in ASCII.
 const SCHEMA_LOCK: i64 = 0x636f_6f6b_6965_7265;
 
-/// How long one connection attempt, or one batch, may take before it counts as failed.
-const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one connection attempt may take before it counts as failed.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Consent records in PostgreSQL. One connection, made on first use and
 /// again after any failure, on a thread of its own; the answers waiting
@@ -35,7 +35,7 @@ impl PostgresStore {
     pub fn new(url: &str) -> Result<PostgresStore, OpenError> {
         let mut config: Config = url.parse().map_err(|e| OpenError::new(url, e))?;
         if config.get_connect_timeout().is_none() {
-            config.connect_timeout(TIMEOUT);
+            config.connect_timeout(CONNECT_TIMEOUT);
         }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -49,6 +49,20 @@ impl PostgresStore {
             .map_err(|e| OpenError::new(url, e))?;
         Ok(PostgresStore { queue })
     }
+
+    /// How long a call waits for its answer before it fails (the consent
+    /// endpoint then answers 503): [`DEFAULT_DEADLINE`](crate::DEFAULT_DEADLINE) unless set.
+    pub fn deadline(mut self, deadline: Duration) -> PostgresStore {
+        self.queue.set_deadline(deadline);
+        self
+    }
+
+    /// How many calls may wait at once; more fail at once:
+    /// [`DEFAULT_QUEUE_LIMIT`](crate::DEFAULT_QUEUE_LIMIT) unless set.
+    pub fn queue_limit(mut self, limit: usize) -> PostgresStore {
+        self.queue.set_limit(limit);
+        self
+    }
 }
 
 impl ConsentStore for PostgresStore {
@@ -61,14 +75,16 @@ impl ConsentStore for PostgresStore {
     }
 }
 
-/// The store's thread: until the store is dropped, commit what waits, then read.
+/// The store's thread: until the store is dropped, commit what waits, then
+/// read, each within the time its callers wait.
 async fn serve(config: Config, label: String, mut receiver: mpsc::UnboundedReceiver<Job>) {
     let mut client = None;
     while let Some(first) = receiver.recv().await {
-        let (inserts, reads) = take_batch(first, &mut receiver);
-        if !inserts.is_empty() {
-            let records: Vec<&ConsentRecord> = inserts.iter().map(|(record, _)| record).collect();
-            let result = within_timeout(async {
+        let batch = take_batch(first, &mut receiver);
+        if !batch.inserts.is_empty() {
+            let records: Vec<&ConsentRecord> =
+                batch.inserts.iter().map(|(record, _)| record).collect();
+            let result = until(batch.inserts_deadline, async {
                 let connected = connected(&mut client, &config, &label).await?;
                 insert_all(connected, &records).await
             })
@@ -76,28 +92,29 @@ async fn serve(config: Config, label: String, mut receiver: mpsc::UnboundedRecei
             if result.is_err() {
                 client = None; // reconnect next time
             }
-            answer_batch(inserts, &result);
+            answer_batch(batch.inserts, &result);
         }
-        for job in reads {
-            if let Job::Select(query, reply) = job {
-                let result = within_timeout(async {
-                    let connected = connected(&mut client, &config, &label).await?;
-                    select(connected, &query).await
-                })
-                .await;
-                if result.is_err() {
-                    client = None;
-                }
-                let _ = reply.send(result);
+        for ((query, reply), deadline) in batch.reads {
+            let result = until(deadline, async {
+                let connected = connected(&mut client, &config, &label).await?;
+                select(connected, &query).await
+            })
+            .await;
+            if result.is_err() {
+                client = None;
             }
+            let _ = reply.send(result);
         }
     }
 }
 
-async fn within_timeout<T>(work: impl Future<Output = Result<T, String>>) -> Result<T, String> {
-    tokio::time::timeout(TIMEOUT, work)
+async fn until<T>(
+    deadline: Instant,
+    work: impl Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::time::timeout_at(deadline.into(), work)
         .await
-        .unwrap_or_else(|_| Err(format!("no answer from PostgreSQL within {TIMEOUT:?}")))
+        .unwrap_or_else(|_| Err("no answer from PostgreSQL in time".to_owned()))
 }
 
 /// The open connection, or a new one (the table created when absent).

@@ -3,14 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cookie_consent_core::{ConsentRecord, ConsentStore, RecordQuery, StoreFuture};
 use rusqlite::{params, Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
 use crate::queue::{answer_batch, take_batch, Job, Queue};
-use crate::{OpenError, SCHEMA};
+use crate::{OpenError, DEFAULT_DEADLINE, SCHEMA};
 
 /// Consent records in SQLite: a file (several processes may share it), or
 /// memory (gone with the process: for demos and tests). One connection on a
@@ -40,6 +40,20 @@ impl SqliteStore {
     /// The database file; `None` in memory.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// How long a call waits for its answer before it fails (the consent
+    /// endpoint then answers 503): [`DEFAULT_DEADLINE`](crate::DEFAULT_DEADLINE) unless set.
+    pub fn deadline(mut self, deadline: Duration) -> SqliteStore {
+        self.queue.set_deadline(deadline);
+        self
+    }
+
+    /// How many calls may wait at once; more fail at once:
+    /// [`DEFAULT_QUEUE_LIMIT`](crate::DEFAULT_QUEUE_LIMIT) unless set.
+    pub fn queue_limit(mut self, limit: usize) -> SqliteStore {
+        self.queue.set_limit(limit);
+        self
     }
 
     fn start(
@@ -85,7 +99,7 @@ impl ConsentStore for SqliteStore {
 /// Durable commits, a wait rather than an error when another process holds
 /// the lock, and the table.
 fn prepare(connection: Connection) -> rusqlite::Result<Connection> {
-    connection.busy_timeout(Duration::from_secs(5))?;
+    connection.busy_timeout(DEFAULT_DEADLINE)?;
     // The journal beside the file, not a write-ahead log: a commit writes the
     // database file itself, so a file that cannot be written fails the commit.
     connection.pragma_update(None, "journal_mode", "DELETE")?;
@@ -94,21 +108,27 @@ fn prepare(connection: Connection) -> rusqlite::Result<Connection> {
     Ok(connection)
 }
 
-/// The store's thread: until the store is dropped, commit what waits, then read.
+/// The store's thread: until the store is dropped, commit what waits, then
+/// read. A lock held by another process is waited for up to the deadline.
 fn serve(mut connection: Connection, mut receiver: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = receiver.blocking_recv() {
-        let (inserts, reads) = take_batch(first, &mut receiver);
-        if !inserts.is_empty() {
-            let records = inserts.iter().map(|(record, _)| record);
+        let batch = take_batch(first, &mut receiver);
+        if !batch.inserts.is_empty() {
+            let _ = connection.busy_timeout(left(batch.inserts_deadline));
+            let records = batch.inserts.iter().map(|(record, _)| record);
             let result = insert_all(&mut connection, records).map_err(|error| error.to_string());
-            answer_batch(inserts, &result);
+            answer_batch(batch.inserts, &result);
         }
-        for job in reads {
-            if let Job::Select(query, reply) = job {
-                let _ = reply.send(select(&connection, &query).map_err(|e| e.to_string()));
-            }
+        for ((query, reply), deadline) in batch.reads {
+            let _ = connection.busy_timeout(left(deadline));
+            let _ = reply.send(select(&connection, &query).map_err(|e| e.to_string()));
         }
     }
+}
+
+/// The time until `deadline`.
+fn left(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now())
 }
 
 fn insert_all<'r>(
