@@ -67,6 +67,15 @@ pub fn serve_actix_demo_recording(policy: Policy, records: Recording) -> SocketA
 pub fn serve_actix_demo_with(policy: Policy, records: Recording, options: Options) -> SocketAddr {
     let configure =
         example_actix_mihari::app_with(policy, records, options).expect("a valid policy");
+    serve_actix(configure, false)
+}
+
+/// Serves an actix app (`configure` applied to each worker's `App`) on a
+/// thread of its own; with `h2c`, HTTP/1.1 and cleartext HTTP/2 alike.
+pub fn serve_actix<F>(configure: F, h2c: bool) -> SocketAddr
+where
+    F: Fn(&mut actix_web::web::ServiceConfig) + Clone + Send + 'static,
+{
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -74,16 +83,22 @@ pub fn serve_actix_demo_with(policy: Policy, records: Recording, options: Option
                 actix_web::App::new().configure(configure.clone())
             })
             .workers(1)
-            .disable_signals()
-            .bind(("127.0.0.1", 0))
-            .expect("a free loopback port");
+            .disable_signals();
+            let listener =
+                std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+            let server = if h2c {
+                server.listen_auto_h2c(listener)
+            } else {
+                server.listen(listener)
+            }
+            .expect("the listener serves");
             sender
                 .send(server.addrs()[0])
                 .expect("the test waits for the address");
-            server.run().await.expect("the actix demo serves");
+            server.run().await.expect("the actix app serves");
         });
     });
-    receiver.recv().expect("the actix demo starts")
+    receiver.recv().expect("the actix app starts")
 }
 
 /// What came back from one HTTP request.
@@ -107,24 +122,68 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Reply {
+    send_over(Http::One, addr, method, path, headers, body).await
+}
+
+/// The HTTP version a request goes over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Http {
+    /// HTTP/1.1.
+    One,
+    /// Cleartext HTTP/2 with prior knowledge (h2c).
+    Two,
+}
+
+/// Sends one request over a fresh connection of `http`; the reply must come
+/// back over the same version.
+pub async fn send_over(
+    http: Http,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
     let stream = tokio::net::TcpStream::connect(addr)
         .await
         .expect("the server accepts");
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .expect("an HTTP/1.1 handshake");
-    tokio::spawn(connection);
-    let mut request = hyper::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", addr.to_string());
+    // HTTP/1.1 names the host in a header; HTTP/2 in the URI's authority.
+    let mut request = hyper::Request::builder().method(method);
+    request = match http {
+        Http::One => request.uri(path).header("host", addr.to_string()),
+        Http::Two => request.uri(format!("http://{addr}{path}")),
+    };
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
     let request = request
         .body(Full::new(Bytes::from(body.to_owned())))
         .expect("a valid request");
-    let response = sender.send_request(request).await.expect("a response");
+    let response = match http {
+        Http::One => {
+            let (mut sender, connection) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                    .await
+                    .expect("an HTTP/1.1 handshake");
+            tokio::spawn(connection);
+            sender.send_request(request).await.expect("a response")
+        }
+        Http::Two => {
+            let (mut sender, connection) = hyper::client::conn::http2::handshake(
+                hyper_util::rt::TokioExecutor::new(),
+                TokioIo::new(stream),
+            )
+            .await
+            .expect("an HTTP/2 handshake");
+            tokio::spawn(connection);
+            sender.send_request(request).await.expect("a response")
+        }
+    };
+    let expected = match http {
+        Http::One => hyper::Version::HTTP_11,
+        Http::Two => hyper::Version::HTTP_2,
+    };
+    assert_eq!(response.version(), expected, "answered over {http:?}");
     let (parts, body) = response.into_parts();
     let text = |name: &str| -> Vec<String> {
         parts
