@@ -323,12 +323,30 @@ impl Drop for Immutable<'_> {
     }
 }
 
-/// Stops a cluster of `tests/postgres.sh` when dropped, however the test ends.
-struct Cluster<'a>(&'a str);
+/// A cluster of `tests/postgres.sh` of a test's own, stopped and removed
+/// when dropped, however the test ends.
+struct Cluster(String);
 
-impl Drop for Cluster<'_> {
+impl Cluster {
+    /// Starts one in a scratch directory named `name`, with its URL; `None`
+    /// (the test skips) where PostgreSQL is missing, outside CI.
+    fn start(name: &str) -> Option<(Cluster, String)> {
+        let dir = scratch(name).display().to_string();
+        match postgres_script(&["start", &dir]) {
+            Ok(url) => Some((Cluster(dir), url)),
+            Err(why) if !required() => {
+                eprintln!("skipped: no PostgreSQL to start here: {why}");
+                None
+            }
+            Err(why) => panic!("tests/postgres.sh start: {why}"),
+        }
+    }
+}
+
+impl Drop for Cluster {
     fn drop(&mut self) {
-        let _ = postgres_script(&["stop", self.0]);
+        let _ = postgres_script(&["stop", &self.0]);
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -377,17 +395,10 @@ async fn a_read_only_sqlite_file_gives_503_and_recording_resumes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_postgres_gives_503_and_recording_resumes() {
-    let dir = scratch("postgres-outage");
-    let dir_text = dir.display().to_string();
-    let url = match postgres_script(&["start", &dir_text]) {
-        Ok(url) => url,
-        Err(why) if !required() => {
-            eprintln!("skipped: no PostgreSQL to start here: {why}");
-            return;
-        }
-        Err(why) => panic!("tests/postgres.sh start: {why}"),
+    let Some((cluster, url)) = Cluster::start("postgres-outage") else {
+        return;
     };
-    let cluster = Cluster(&dir_text);
+    let dir_text = cluster.0.clone();
     for site in [Site::Axum, Site::Actix] {
         let policy = site.policy();
         let addr = site.serve(&url).await;
@@ -401,7 +412,6 @@ async fn a_stopped_postgres_gives_503_and_recording_resumes() {
         recorded_around_outage(addr, &id, &format!("{site:?}, PostgreSQL")).await;
     }
     drop(cluster);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn time_now() -> time::OffsetDateTime {
@@ -522,17 +532,10 @@ impl Drop for Stopped {
 async fn a_hung_postgres_gives_503_within_the_deadline_and_recording_resumes() {
     use cookie_consent_core::Recording;
     use std::time::{Duration, Instant};
-    let dir = scratch("postgres-hung");
-    let dir_text = dir.display().to_string();
-    let url = match postgres_script(&["start", &dir_text]) {
-        Ok(url) => url,
-        Err(why) if !required() => {
-            eprintln!("skipped: no PostgreSQL to start here: {why}");
-            return;
-        }
-        Err(why) => panic!("tests/postgres.sh start: {why}"),
+    let Some((cluster, url)) = Cluster::start("postgres-hung") else {
+        return;
     };
-    let cluster = Cluster(&dir_text);
+    let dir_text = cluster.0.clone();
     let (deadline, limit) = (Duration::from_secs(2), 8);
     let store = cookie_consent_records::PostgresStore::new(&url)
         .unwrap()
@@ -602,5 +605,4 @@ async fn a_hung_postgres_gives_503_within_the_deadline_and_recording_resumes() {
     assert_eq!(actions.first().map(String::as_str), Some("accept-all"));
     assert_eq!(actions.last().map(String::as_str), Some("reject-optional"));
     drop(cluster);
-    let _ = std::fs::remove_dir_all(&dir);
 }
