@@ -10,11 +10,11 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::consent::ConsentChoice;
-use crate::event::TARGET;
 use crate::policy::Policy;
 use crate::records::{
     forwarded_ip, recorded_at_text, truncated_ip, user_agent, ConsentId, ConsentRecord, Recording,
 };
+use crate::TARGET;
 
 /// The most bytes a consent form's body may have: a form with every category
 /// of a large policy fits many times over.

@@ -5,9 +5,7 @@ use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
 use crate::decision::StripReason;
-
-/// The `tracing` target of every event.
-pub const TARGET: &str = "cookie_consent";
+use crate::TARGET;
 
 /// One thing the review of a response did or, in report-only mode, would do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -36,6 +36,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod accept_language;
 pub mod adapter;
 mod category;
 mod clock;
@@ -55,11 +56,14 @@ mod signal;
 mod source;
 mod syntax;
 
+/// The `tracing` target of every event and logged failure.
+pub const TARGET: &str = "cookie_consent";
+
 pub use category::{Category, CategorySet};
 pub use consent::{Consent, ConsentChoice, ConsentState, Signals};
 pub use decision::{StripReason, Verdict};
 pub use endpoint::{ConsentAnswer, ConsentPost, CONSENT_FORM_LIMIT};
-pub use event::{Event, TARGET};
+pub use event::Event;
 #[cfg(feature = "axum")]
 pub use extract::MissingConsentLayer;
 #[cfg(feature = "actix")]

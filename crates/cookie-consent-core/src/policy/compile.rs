@@ -5,14 +5,15 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::file::{Located, Source};
+use super::consent_mode::ConsentMode;
+use super::file::{Located, PolicyText};
+use super::locales::Locales;
 use super::names::NameIndex;
 use super::{
     category_list, check_pattern, is_attribute_byte, is_category_id, validate_consent_cookie,
     Compiled, CookieRule, Policy, PolicyError, Settings, UnknownCookies, UnknownRule, ESSENTIAL,
 };
 use crate::category::{Category, CategorySet};
-use crate::render::{ConsentMode, Locales};
 use crate::source::{CompiledSource, ConsentSource, Format};
 use crate::syntax::is_cookie_name;
 
@@ -36,7 +37,7 @@ impl Policy {
         settings: Settings,
         categories: Vec<Located<Category>>,
         cookies: Vec<Located<CookieRule>>,
-        source: Option<&Source<'_>>,
+        source: Option<&PolicyText<'_>>,
         mut problems: Vec<PolicyError>,
     ) -> Result<Policy, Vec<PolicyError>> {
         let line = |span: &Option<Range<usize>>, key: &str| {
@@ -214,7 +215,7 @@ fn compile_categories(
 fn unknown_rule(
     settings: &Settings,
     categories: &[Category],
-    source: Option<&Source<'_>>,
+    source: Option<&PolicyText<'_>>,
 ) -> Result<UnknownRule, PolicyError> {
     match &settings.unknown_cookies {
         UnknownCookies::Strip => Ok(UnknownRule::Strip),

@@ -9,12 +9,13 @@ use std::ops::Range;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::consent_mode::ConsentModeConfig;
+use super::locales::LocaleConfig;
 use super::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyError, Settings,
     UnknownCookies,
 };
 use crate::category::Category;
-use crate::render::{ConsentModeConfig, LocaleConfig};
 use crate::source::{ConsentSource, Format};
 
 /// A value and, when it came from text, the bytes it came from.
@@ -31,7 +32,7 @@ impl<T> Located<T> {
 }
 
 /// The text a policy came from, to turn spans into line numbers.
-pub(crate) struct Source<'a> {
+pub(crate) struct PolicyText<'a> {
     pub(crate) text: &'a str,
     pub(crate) consent_cookie: Option<Range<usize>>,
     /// The span of each `[[consent_sources]]` entry.
@@ -40,7 +41,7 @@ pub(crate) struct Source<'a> {
     pub(crate) consent_mode: Option<Range<usize>>,
 }
 
-impl Source<'_> {
+impl PolicyText<'_> {
     /// The line of `key` inside `span` (a whole entry), else the entry's first line.
     pub(crate) fn line_of_key(&self, span: Option<&Range<usize>>, key: &str) -> Option<usize> {
         self.line_in(span, key, false)
@@ -419,7 +420,7 @@ pub(crate) fn from_toml_all(text: &str) -> Result<Policy, Vec<PolicyError>> {
     let mut source_spans = Vec::with_capacity(doc.consent_sources.len());
     let consent_mode_span = doc.consent_mode.as_ref().map(|m| m.span());
     settings.consent_mode = doc.consent_mode.as_ref().map(|m| m.get_ref().clone());
-    let mut text_source = Source {
+    let mut text_source = PolicyText {
         text,
         consent_cookie: consent_span.clone(),
         consent_sources: Vec::new(),
@@ -536,7 +537,7 @@ pub(crate) fn from_json_all(text: &str) -> Result<Policy, Vec<PolicyError>> {
         ) else {
             continue;
         };
-        let probe = Source {
+        let probe = PolicyText {
             text,
             consent_cookie: None,
             consent_sources: Vec::new(),
@@ -566,7 +567,7 @@ pub(crate) fn from_json_all(text: &str) -> Result<Policy, Vec<PolicyError>> {
         .enumerate()
         .filter_map(|(i, raw)| read(&mut problems, entry(text, raw, &format!("cookies[{i}]"))))
         .collect();
-    let source = Source {
+    let source = PolicyText {
         text,
         consent_cookie: consent_cookie.and_then(|c| c.span),
         consent_sources: source_spans,

@@ -7,18 +7,22 @@
 
 mod builder;
 mod compile;
+pub(crate) mod consent_mode;
 mod error;
 pub(crate) mod file;
+pub(crate) mod locales;
 mod names;
+pub(crate) mod texts;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::render::{ConsentMode, ConsentModeConfig, LocaleConfig, Locales};
 use crate::source::{CompiledSource, ConsentSource};
 use crate::syntax::is_cookie_name;
+use consent_mode::{ConsentMode, ConsentModeConfig};
+use locales::{LocaleConfig, Locales};
 
 pub use builder::PolicyBuilder;
 pub use error::PolicyError;

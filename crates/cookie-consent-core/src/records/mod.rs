@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) use self::client::{forwarded_ip, user_agent};
 pub use self::client::{truncated_ip, USER_AGENT_LIMIT};
 pub use self::id::ConsentId;
-use crate::event::TARGET;
+use crate::TARGET;
 
 /// One recorded answer: a row of the `consent_records` table (§15).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::locale::Locale;
 use super::page::CookieView;
-use super::texts::Text;
 use crate::consent::Consent;
+use crate::policy::texts::Text;
 
 /// Everything a consent banner shows and posts, in one locale, for one
 /// visitor: serializable for a template engine (askama, minijinja, tera…).

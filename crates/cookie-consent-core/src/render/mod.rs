@@ -7,14 +7,11 @@ mod consent_mode;
 mod cookie_guard;
 mod locale;
 mod page;
-mod texts;
 
 use html_escape::encode_double_quoted_attribute as attr;
 
 pub use banner::{BannerButton, BannerCategory, BannerView};
-pub(crate) use consent_mode::{ConsentMode, ConsentModeConfig};
 pub use locale::Locale;
-pub(crate) use locale::{LocaleConfig, Locales};
 pub use page::{CookieView, PolicyCategory, PolicyView};
 
 use crate::consent::Consent;

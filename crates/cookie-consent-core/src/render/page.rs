@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use super::locale::Locale;
-use super::texts::Text;
+use crate::policy::texts::Text;
 use crate::policy::CookieRule;
 
 impl<'p> Locale<'p> {
@@ -229,10 +229,9 @@ impl<'p> Locale<'p> {
             .iter()
             .enumerate()
             .map(|(index, category)| {
-                let field = |f: fn(&super::locale::CategoryText) -> &Option<String>,
-                             own: &'p str| {
-                    self.category(index, f).unwrap_or(own)
-                };
+                let field =
+                    |f: fn(&crate::policy::locales::CategoryText) -> &Option<String>,
+                     own: &'p str| { self.category(index, f).unwrap_or(own) };
                 PolicyCategory {
                     id: &category.id,
                     title: self.category_title(index),

@@ -5,16 +5,27 @@
 mod gpp;
 mod usp;
 
-use crate::policy::Policy;
 use crate::syntax::cookie_pairs;
 
-/// Whether the request's GPP or US Privacy cookie, where the policy honours
-/// it, records an opt-out.
-pub(crate) fn opted_out<'h>(policy: &Policy, headers: impl Iterator<Item = &'h [u8]>) -> bool {
-    let settings = &policy.inner.settings;
-    let gpp_cookie = settings.gpp_cookie.as_bytes();
+/// The signal cookies a policy honours.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Honoured<'a> {
+    /// The GPP cookie's name, when `honor_gpp`.
+    pub(crate) gpp_cookie: Option<&'a [u8]>,
+    /// `honor_usp`: the `usprivacy` cookie.
+    pub(crate) usp: bool,
+}
+
+/// Whether the request's GPP or US Privacy cookie, where honoured, records an opt-out.
+pub(crate) fn opted_out<'h>(
+    honoured: Honoured<'_>,
+    headers: impl Iterator<Item = &'h [u8]>,
+) -> bool {
+    if honoured.gpp_cookie.is_none() && !honoured.usp {
+        return false;
+    }
     headers.flat_map(cookie_pairs).any(|(name, value)| {
-        (settings.honor_gpp && name == gpp_cookie && gpp::opted_out(value))
-            || (settings.honor_usp && name == b"usprivacy" && usp::opted_out(value))
+        (honoured.gpp_cookie == Some(name) && gpp::opted_out(value))
+            || (honoured.usp && name == b"usprivacy" && usp::opted_out(value))
     })
 }

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::reading::{bit_of, iso_seconds, with_decoded, Decision, SourceRead};
@@ -15,8 +15,8 @@ use super::reading::{bit_of, iso_seconds, with_decoded, Decision, SourceRead};
 /// The fields read; others are ignored.
 #[derive(Default)]
 struct Cookie<'a> {
-    categories: Option<Vec<Cow<'a, str>>>,
-    level: Option<Vec<Cow<'a, str>>>,
+    categories: Option<Names<'a>>,
+    level: Option<Names<'a>>,
     revision: Option<u64>,
     consent_id: Option<&'a str>,
     consent_timestamp: Option<&'a str>,
@@ -25,6 +25,11 @@ struct Cookie<'a> {
     consent_date: Option<&'a str>,
     last_consent_update: Option<&'a str>,
 }
+
+/// Category names, borrowed from the value where they need no unescaping.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Names<'a>(#[serde(borrow)] Vec<Cow<'a, str>>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Cookie<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -45,23 +50,68 @@ impl<'de> Visitor<'de> for Fields {
 
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Cookie<'de>, M::Error> {
         let mut cookie = Cookie::default();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match &*key {
-                "categories" => cookie.categories = map.next_value()?,
-                "level" => cookie.level = map.next_value()?,
-                "revision" => cookie.revision = map.next_value()?,
-                "consentId" => cookie.consent_id = map.next_value()?,
-                "consentTimestamp" => cookie.consent_timestamp = map.next_value()?,
-                "lastConsentTimestamp" => cookie.last_consent_timestamp = map.next_value()?,
-                "consent_uuid" => cookie.consent_uuid = map.next_value()?,
-                "consent_date" => cookie.consent_date = map.next_value()?,
-                "last_consent_update" => cookie.last_consent_update = map.next_value()?,
-                _ => {
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Categories => cookie.categories = map.next_value()?,
+                Field::Level => cookie.level = map.next_value()?,
+                Field::Revision => cookie.revision = map.next_value()?,
+                Field::ConsentId => cookie.consent_id = map.next_value()?,
+                Field::ConsentTimestamp => cookie.consent_timestamp = map.next_value()?,
+                Field::LastConsentTimestamp => cookie.last_consent_timestamp = map.next_value()?,
+                Field::ConsentUuid => cookie.consent_uuid = map.next_value()?,
+                Field::ConsentDate => cookie.consent_date = map.next_value()?,
+                Field::LastConsentUpdate => cookie.last_consent_update = map.next_value()?,
+                Field::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
         Ok(cookie)
+    }
+}
+
+/// A key of the cookie's object, read without allocating.
+enum Field {
+    Categories,
+    Level,
+    Revision,
+    ConsentId,
+    ConsentTimestamp,
+    LastConsentTimestamp,
+    ConsentUuid,
+    ConsentDate,
+    LastConsentUpdate,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_identifier(FieldName)
+    }
+}
+
+struct FieldName;
+
+impl Visitor<'_> for FieldName {
+    type Value = Field;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
+        Ok(match key {
+            "categories" => Field::Categories,
+            "level" => Field::Level,
+            "revision" => Field::Revision,
+            "consentId" => Field::ConsentId,
+            "consentTimestamp" => Field::ConsentTimestamp,
+            "lastConsentTimestamp" => Field::LastConsentTimestamp,
+            "consent_uuid" => Field::ConsentUuid,
+            "consent_date" => Field::ConsentDate,
+            "last_consent_update" => Field::LastConsentUpdate,
+            _ => Field::Other,
+        })
     }
 }
 
@@ -78,7 +128,11 @@ pub(crate) fn read(raw: &[u8], ids: &[Box<str>], revision: u64) -> SourceRead {
 
 fn decide(cookie: &Cookie<'_>, ids: &[Box<str>], revision: u64) -> SourceRead {
     // v3, v2, and v2 ≤ 2.8 name the same things differently.
-    let categories = cookie.categories.as_ref().or(cookie.level.as_ref());
+    let categories = cookie
+        .categories
+        .as_ref()
+        .or(cookie.level.as_ref())
+        .map(|names| &names.0);
     let id = cookie.consent_id.or(cookie.consent_uuid);
     let chosen_at = cookie
         .last_consent_timestamp
