@@ -87,7 +87,7 @@ fn review_response(c: &mut Criterion) {
                             request_cookies: [COOKIE_HEADER],
                             set_cookies: black_box(set),
                             vary: [""; 0],
-                            reviewed: None,
+                            mark: None,
                         },
                         None,
                     )

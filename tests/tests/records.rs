@@ -156,7 +156,7 @@ async fn every_answer_is_recorded_field_by_field_under_one_id() {
             let addr = site.serve(&url).await;
             let optional = policy.categories()[1].id.clone();
             let agent = format!("RecordsTest/1.0 ({site:?}; {})", "x".repeat(600));
-            let before = cookie_consent_core::recorded_at_text(time_now());
+            let before = time_now();
 
             let first = post(addr, "action=accept-all", None, &agent).await;
             let pair = cookie_pair(&first);
@@ -201,7 +201,7 @@ async fn every_answer_is_recorded_field_by_field_under_one_id() {
                 "{label}"
             );
             let digest = sha256_hex(site.policy_text());
-            let after = cookie_consent_core::recorded_at_text(time_now());
+            let after = time_now();
             for record in &records {
                 assert_eq!(record.id, id, "{label}");
                 assert_eq!(
@@ -219,10 +219,20 @@ async fn every_answer_is_recorded_field_by_field_under_one_id() {
                     "{label}: the first 512 bytes"
                 );
                 assert_eq!(record.ip, "127.0.0.0", "{label}: the peer's /24");
+                // RFC 3339 in UTC to the microsecond, so the text sorts as the time.
                 assert!(
-                    before <= record.recorded_at && record.recorded_at <= after,
-                    "{label}: {} not within {before}..{after}",
+                    record.recorded_at.ends_with('Z') && record.recorded_at.len() == 27,
+                    "{label}: {}",
                     record.recorded_at
+                );
+                let at = time::OffsetDateTime::parse(
+                    &record.recorded_at,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .unwrap();
+                assert!(
+                    before - time::Duration::microseconds(1) <= at && at <= after,
+                    "{label}: {at} not within {before}..{after}"
                 );
             }
             let times: Vec<&str> = records.iter().map(|r| r.recorded_at.as_str()).collect();

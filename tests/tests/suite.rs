@@ -687,7 +687,7 @@ fn run_core(s: &Scenario) -> Observed {
         request_cookies: cookie_header_values(s),
         set_cookies: &answer,
         vary: [""; 0],
-        reviewed: None,
+        mark: None,
     };
     let outcome = policy.review_response(&consent, headers, None);
     let mut out: Vec<String> = answer

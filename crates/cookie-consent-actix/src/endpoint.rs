@@ -11,7 +11,7 @@ use crate::ConsentExt;
 
 static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
-/// The consent endpoint (DESIGN §13) as an actix-web route: it answers the
+/// The consent endpoint as an actix-web route: it answers the
 /// banner's form with the consent cookie and a `303` back to the page the
 /// visitor was on, and refuses with `403` and no cookie a write that another
 /// site sent ([`ConsentPost::is_same_origin`]).
@@ -39,7 +39,7 @@ pub fn consent_endpoint() -> actix_web::Route {
 }
 
 /// [`consent_endpoint`], recording every answer in `recording`'s store
-/// (DESIGN §15) before it is sent: `503` and no consent written when the
+/// (proof of consent) before it is sent: `503` and no consent written when the
 /// store cannot take it. The client's address is the connection's peer, or
 /// the trusted forwarding header's.
 ///

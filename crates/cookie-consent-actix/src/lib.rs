@@ -54,7 +54,7 @@
 //!
 //! Wraps nest: the innermost `ConsentMiddleware` (on a `web::scope` or
 //! `web::resource`) decides and marks the response with the values it judged
-//! ([`Reviewed`](cookie_consent_core::adapter::Reviewed)); an outer one judges, with its own policy, only what a
+//! ([`NestingMark`](cookie_consent_core::adapter::NestingMark)); an outer one judges, with its own policy, only what a
 //! middleware between the two appended (actix-session's cookie, say). So no
 //! `Set-Cookie` leaves unjudged, and a scope can carry its own policy:
 //!

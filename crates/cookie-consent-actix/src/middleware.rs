@@ -7,7 +7,7 @@ use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Tr
 use actix_web::error::InternalError;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, COOKIE, SET_COOKIE, VARY};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
-use cookie_consent_core::adapter::{ResponseHeaders, Reviewed, Reviewer};
+use cookie_consent_core::adapter::{NestingMark, ResponseHeaders, Reviewer};
 use cookie_consent_core::{Consent, Event, Policy, Signals};
 use pin_project_lite::pin_project;
 
@@ -140,6 +140,16 @@ pin_project! {
     }
 }
 
+impl<F> std::fmt::Debug for ConsentFuture<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The inner future is the service's own, often without `Debug`.
+        f.debug_struct("ConsentFuture")
+            .field("judged", &self.consent.is_none())
+            .field("nested", &self.nested)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<F, B> Future for ConsentFuture<F>
 where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
@@ -186,17 +196,17 @@ fn judge<B>(
     nested: bool,
 ) {
     // An inner ConsentMiddleware's mark: only what was appended since is judged here.
-    let reviewed = response.extensions_mut().remove::<Reviewed>();
+    let mark = response.extensions_mut().remove::<NestingMark>();
     apply(
         reviewer,
         consent,
         request_headers,
-        reviewed.as_ref(),
+        mark.as_ref(),
         response.headers_mut(),
     );
     // Only an outer middleware reads the mark.
     if nested {
-        let mark = Reviewed::of(response.headers().get_all(SET_COOKIE));
+        let mark = NestingMark::of(response.headers().get_all(SET_COOKIE));
         response.extensions_mut().insert(mark);
     }
 }
@@ -206,7 +216,7 @@ fn apply(
     reviewer: &Reviewer,
     consent: &Consent,
     request_headers: Option<&HeaderMap>,
-    reviewed: Option<&Reviewed>,
+    mark: Option<&NestingMark>,
     headers: &mut HeaderMap,
 ) {
     // `Cookie` and `Vary` are looked up only if the review needs them (a
@@ -219,7 +229,7 @@ fn apply(
                 .flat_map(|headers| headers.get_all(COOKIE)),
             set_cookies: headers.get_all(SET_COOKIE).as_slice(),
             vary: std::iter::once(&*headers).flat_map(|headers| headers.get_all(VARY)),
-            reviewed,
+            mark,
         },
     );
     if outcome.strips_any() {

@@ -1,6 +1,6 @@
 //! What a framework adapter needs and an application does not: the
 //! [`Reviewer`] it holds, the [`ResponseHeaders`] it hands over per response,
-//! the [`Review`] it applies, and the [`Reviewed`] mark of the nesting protocol.
+//! the [`Review`] it applies, and the [`NestingMark`] mark of the nesting protocol.
 //!
 //! The Tower and Actix-web adapters are built on exactly this; an adapter for
 //! another framework would be too.
@@ -13,7 +13,7 @@ use crate::event::Event;
 use crate::policy::{Enforcement, Policy};
 
 pub use crate::event::Observer;
-pub use crate::review::{ResponseHeaders, Review, Reviewed};
+pub use crate::review::{NestingMark, ResponseHeaders, Review};
 
 type Callback = dyn Fn(&Event<'_>) + Send + Sync;
 

@@ -55,6 +55,7 @@ impl std::fmt::Display for StripReason {
 
 /// The decision on one `Set-Cookie` value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Verdict<'a> {
     /// The value passes unchanged.
     Keep,
@@ -210,7 +211,7 @@ pub(crate) fn refusal(consent: &Consent, policy: &Policy, index: usize) -> Strip
     }
 }
 
-#[cfg(any(test, feature = "fuzzing"))]
+#[cfg(any(test, fuzzing))]
 /// §4 of the design step by step, reading each value the general way:
 /// the reference the judge's shortcuts (names read in place, attributes
 /// read only when they matter) are held to.

@@ -1,4 +1,4 @@
-//! The consent endpoint: what a banner form's `POST` is answered (§13).
+//! The consent endpoint: what a banner form's `POST` is answered.
 //!
 //! A consent write changes what the visitor allowed, so it must be the
 //! visitor's own act on this site: a page elsewhere must not be able to submit
@@ -115,12 +115,13 @@ pub enum ConsentAnswer {
     /// `400 Bad Request`, nothing set: the form names no known action.
     BadForm,
     /// `503 Service Unavailable`, nothing set: the answer could not be
-    /// recorded, so no consent is written either (§15).
+    /// recorded, so no consent is written either.
     Unavailable,
 }
 
 impl ConsentAnswer {
-    /// The HTTP status code: 303, 403 or 400.
+    /// The HTTP status code: 303 (recorded, see the redirect), 403 (another
+    /// site), 400 (no known action) or 503 (the answer could not be recorded).
     pub fn status(&self) -> u16 {
         match self {
             ConsentAnswer::Recorded { .. } => 303,
@@ -177,7 +178,7 @@ impl Policy {
     }
 
     /// [`answer_consent_post`](Self::answer_consent_post), recording the
-    /// answer in `recording`'s store first (§15): the answer leaves only once
+    /// answer in `recording`'s store first: the answer leaves only once
     /// its record is durable. When the store fails, or the system has no
     /// randomness for a new consent id, the answer is
     /// [`ConsentAnswer::Unavailable`] and no consent is written; the cause is
@@ -262,17 +263,11 @@ impl Policy {
     /// The category ids `choice` leaves granted, in policy order,
     /// comma-joined; empty for a reset, which leaves no consent.
     fn granted_by(&self, choice: &ConsentChoice) -> String {
-        let granted = |index: usize, id: &str| match choice {
-            ConsentChoice::AcceptAll => true,
-            ConsentChoice::RejectOptional => index == 0,
-            ConsentChoice::Only(ids) => index == 0 || ids.iter().any(|granted| granted == id),
-            ConsentChoice::Reset => false,
-        };
         let ids: Vec<&str> = self
             .categories()
             .iter()
             .enumerate()
-            .filter(|(index, category)| granted(*index, &category.id))
+            .filter(|(index, category)| choice.grants(*index, &category.id))
             .map(|(_, category)| category.id.as_str())
             .collect();
         ids.join(",")

@@ -55,7 +55,7 @@ pub fn cookie_header(policy: &Policy, header: &[u8], gpc: bool) {
         request_cookies: [header],
         set_cookies: [header],
         vary: [header],
-        reviewed: None,
+        mark: None,
     };
     let outcome = policy.review_response(&consent, headers, None);
     for purge in outcome.purges() {

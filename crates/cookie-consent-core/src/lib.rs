@@ -45,7 +45,7 @@ mod decision;
 mod endpoint;
 mod event;
 mod extract;
-#[cfg(feature = "fuzzing")]
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
 mod policy;
@@ -73,8 +73,8 @@ pub use policy::{
     SameSite, UnknownCookies, ESSENTIAL,
 };
 pub use records::{
-    recorded_at_text, truncated_ip, ConsentId, ConsentRecord, ConsentStore, RecordQuery, Recording,
-    StoreError, StoreFuture, USER_AGENT_LIMIT,
+    truncated_ip, ConsentId, ConsentRecord, ConsentStore, RecordQuery, Recording, StoreError,
+    StoreFuture, USER_AGENT_LIMIT,
 };
 pub use render::{
     BannerButton, BannerCategory, BannerView, CookieView, Locale, PolicyCategory, PolicyView,

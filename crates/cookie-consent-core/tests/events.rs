@@ -90,7 +90,7 @@ fn review(policy: &Policy, cookie: &str, set_cookies: &[&str]) {
         request_cookies: [cookie],
         set_cookies,
         vary: [""; 0],
-        reviewed: None,
+        mark: None,
     };
     let _ = policy.review_response(&consent, headers, None);
 }

@@ -84,7 +84,7 @@ proptest! {
         let policy = minopa();
         let signals = Signals::from_headers(&gpc, &gpc);
         let consent = read(&policy, &headers, signals);
-        let outcome = policy.review_response(&consent, ResponseHeaders { request_cookies: headers.iter().map(Vec::as_slice), set_cookies: &set_cookies, vary: vary.iter().map(Vec::as_slice), reviewed: None }, None);
+        let outcome = policy.review_response(&consent, ResponseHeaders { request_cookies: headers.iter().map(Vec::as_slice), set_cookies: &set_cookies, vary: vary.iter().map(Vec::as_slice), mark: None }, None);
         prop_assert!(outcome.stripped().all(|i| i < set_cookies.len()));
     }
 
@@ -121,7 +121,7 @@ proptest! {
         for value in &set_cookies {
             prop_assert_eq!(policy.decide(&first, value), policy.decide(&second, value));
         }
-        let review = |consent: &Consent| policy.review_response(consent, ResponseHeaders { request_cookies: headers.iter().map(Vec::as_slice), set_cookies: &set_cookies, vary: [""; 0], reviewed: None }, None);
+        let review = |consent: &Consent| policy.review_response(consent, ResponseHeaders { request_cookies: headers.iter().map(Vec::as_slice), set_cookies: &set_cookies, vary: [""; 0], mark: None }, None);
         prop_assert_eq!(review(&first), review(&second));
     }
 
@@ -135,7 +135,7 @@ proptest! {
         // Whatever else the request carries, it has no consent cookie.
         let header = other_cookies.replace("cookie-preferences", "x");
         let consent = policy.read_consent([header.as_str()], signals);
-        let outcome = policy.review_response(&consent, ResponseHeaders { request_cookies: [header.as_str()], set_cookies: &set_cookies, vary: [""; 0], reviewed: None }, None);
+        let outcome = policy.review_response(&consent, ResponseHeaders { request_cookies: [header.as_str()], set_cookies: &set_cookies, vary: [""; 0], mark: None }, None);
         for (index, value) in set_cookies.iter().enumerate() {
             if !outcome.keeps(index) {
                 continue;
@@ -158,7 +158,7 @@ proptest! {
     ) {
         let policy = minopa();
         let consent = read(&policy, &headers, Signals::default());
-        let outcome = policy.review_response(&consent, ResponseHeaders { request_cookies: headers.iter().map(Vec::as_slice), set_cookies: &set_cookies, vary: [""; 0], reviewed: None }, None);
+        let outcome = policy.review_response(&consent, ResponseHeaders { request_cookies: headers.iter().map(Vec::as_slice), set_cookies: &set_cookies, vary: [""; 0], mark: None }, None);
         let stripped: Vec<usize> = outcome.stripped().collect();
         prop_assert!(stripped.windows(2).all(|w| w[0] < w[1]), "indices ascend: {:?}", stripped);
         let kept: Vec<usize> = (0..set_cookies.len()).filter(|&i| outcome.keeps(i)).collect();

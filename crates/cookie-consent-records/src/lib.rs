@@ -1,4 +1,4 @@
-//! Consent records (DESIGN §15): the [`ConsentStore`]s that keep proof of
+//! Consent records: the [`ConsentStore`]s that keep proof of
 //! every answer the consent endpoint writes, in the site's own database.
 //!
 //! - [`SqliteStore`] (feature `sqlite`, the default): a file, or memory.
@@ -47,7 +47,7 @@ pub use crate::postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use crate::sqlite::SqliteStore;
 
-/// The table, as §15 of the design has it, and the index records are looked up by.
+/// The `consent_records` table, and the index records are looked up by.
 pub const SCHEMA: &str = "\
 CREATE TABLE IF NOT EXISTS consent_records (
   id TEXT NOT NULL, recorded_at TEXT NOT NULL, action TEXT NOT NULL, granted TEXT NOT NULL,

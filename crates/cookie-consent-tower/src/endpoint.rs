@@ -19,7 +19,7 @@ use tower_service::Service;
 
 static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
-/// The consent endpoint (DESIGN §13) as a Tower service: it answers the
+/// The consent endpoint as a Tower service: it answers the
 /// banner's form with the consent cookie and a `303` back to the page the
 /// visitor was on, and refuses with `403` and no cookie a write that another
 /// site sent ([`ConsentPost::is_same_origin`]).
@@ -38,8 +38,8 @@ static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 ///     .layer(ConsentLayer::new(policy));
 /// ```
 ///
-/// With [`recording`](Self::recording), every answer is recorded (DESIGN
-/// §15) before it is sent; the client's address is the connection's (serve
+/// With [`recording`](Self::recording), every answer is recorded (proof of
+/// consent) before it is sent; the client's address is the connection's (serve
 /// with `into_make_service_with_connect_info::<SocketAddr>()`, or put a
 /// `SocketAddr` in the request's extensions), or the trusted forwarding
 /// header's.

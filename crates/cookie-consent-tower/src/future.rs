@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use cookie_consent_core::adapter::{ResponseHeaders, Review, Reviewed, Reviewer};
+use cookie_consent_core::adapter::{NestingMark, ResponseHeaders, Review, Reviewer};
 use cookie_consent_core::Consent;
 use http::header::{Entry, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Response};
@@ -14,7 +14,7 @@ use pin_project_lite::pin_project;
 pub(crate) struct Pending {
     pub(crate) reviewer: Reviewer,
     pub(crate) consent: Consent,
-    /// Whether an outer layer waits for the [`Reviewed`] mark.
+    /// Whether an outer layer waits for the [`NestingMark`] mark.
     pub(crate) nested: bool,
     pub(crate) first_cookie: Option<HeaderValue>,
     pub(crate) more_cookies: Vec<HeaderValue>,
@@ -26,6 +26,15 @@ pin_project! {
         #[pin]
         future: F,
         pending: Option<Pending>,
+    }
+}
+
+impl<F> std::fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The inner future is the service's own, often without `Debug`.
+        f.debug_struct("ResponseFuture")
+            .field("judged", &self.pending.is_none())
+            .finish_non_exhaustive()
     }
 }
 
@@ -49,11 +58,11 @@ where
         let mut response = ready!(this.future.poll(cx))?;
         if let Some(pending) = this.pending.take() {
             // An inner ConsentLayer's mark: only what was appended since is judged here.
-            let reviewed = response.extensions_mut().remove::<Reviewed>();
-            apply(&pending, reviewed.as_ref(), response.headers_mut());
+            let mark = response.extensions_mut().remove::<NestingMark>();
+            apply(&pending, mark.as_ref(), response.headers_mut());
             // Only an outer layer reads the mark; unnested, it would cost allocations.
             if pending.nested {
-                let mark = Reviewed::of(response.headers().get_all(SET_COOKIE));
+                let mark = NestingMark::of(response.headers().get_all(SET_COOKIE));
                 response.extensions_mut().insert(mark);
             }
         }
@@ -62,7 +71,7 @@ where
 }
 
 /// Edits the headers as the core's review says; decides nothing itself.
-fn apply(pending: &Pending, reviewed: Option<&Reviewed>, headers: &mut HeaderMap) {
+fn apply(pending: &Pending, mark: Option<&NestingMark>, headers: &mut HeaderMap) {
     let request_cookies = pending.first_cookie.iter().chain(&pending.more_cookies);
     let outcome = pending.reviewer.review_response(
         &pending.consent,
@@ -71,7 +80,7 @@ fn apply(pending: &Pending, reviewed: Option<&Reviewed>, headers: &mut HeaderMap
             set_cookies: &headers.get_all(SET_COOKIE),
             // Looked up only if the review needs it.
             vary: std::iter::once(&*headers).flat_map(|headers| headers.get_all(VARY)),
-            reviewed,
+            mark,
         },
     );
     if outcome.strips_any() {

@@ -56,7 +56,7 @@
 //! # Per-route configuration
 //!
 //! Layers nest: the innermost `ConsentLayer` (closest to the handler) decides
-//! and marks the response with the values it judged ([`Reviewed`](cookie_consent_core::adapter::Reviewed)); an outer
+//! and marks the response with the values it judged ([`NestingMark`](cookie_consent_core::adapter::NestingMark)); an outer
 //! one judges, with its own policy, only what a layer between the two appended
 //! (a `CookieManagerLayer` there, say). So no `Set-Cookie` leaves unjudged, and
 //! a sub-router, or a route, can carry its own policy:

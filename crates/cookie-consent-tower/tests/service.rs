@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use cookie_consent_core::adapter::Reviewed;
+use cookie_consent_core::adapter::NestingMark;
 use cookie_consent_tower::{ConsentChoice, ConsentLayer, Event, Policy};
 use http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE, VARY};
 use http::{HeaderValue, Request, Response};
@@ -341,7 +341,7 @@ async fn a_response_needing_no_change_is_untouched() {
     // Kept by consent: the answer depended on it.
     assert_eq!(vary(&response), ["Cookie, Sec-GPC"]);
     // A lone layer leaves no mark: only an outer layer would read it.
-    assert!(response.extensions().get::<Reviewed>().is_none());
+    assert!(response.extensions().get::<NestingMark>().is_none());
 }
 
 #[tokio::test]
@@ -390,7 +390,7 @@ async fn nested_layers_let_the_innermost_decide() {
     let response = nested.oneshot(request(&[])).await.unwrap();
     assert_eq!(set_cookies(&response), ["__stripe_mid=1"]);
     assert!(
-        response.extensions().get::<Reviewed>().is_none(),
+        response.extensions().get::<NestingMark>().is_none(),
         "the outer layer takes the inner layer's mark"
     );
     assert_eq!(

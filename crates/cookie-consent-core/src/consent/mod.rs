@@ -23,19 +23,20 @@ use record::Record;
 pub use write::ConsentChoice;
 
 /// The common-form reader alone (the fuzz targets hold it to the general one).
-#[cfg(feature = "fuzzing")]
+#[cfg(fuzzing)]
 pub(crate) fn common_form_read(raw: &[u8], categories: &[crate::Category]) -> Option<Record> {
     common_form::read(raw, categories)
 }
 
 /// The general reader alone: percent-decoding and serde_json.
-#[cfg(feature = "fuzzing")]
+#[cfg(fuzzing)]
 pub(crate) fn general_read(raw: &[u8], categories: &[crate::Category]) -> Option<Record> {
     value::parse_json(raw, categories)
 }
 
 /// Where the visitor's consent stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConsentState {
     /// No consent cookie.
     Missing,
@@ -119,7 +120,7 @@ pub struct Consent {
     /// The source that decided; `None` while the state is Missing.
     pub(crate) source: Option<Decider>,
     /// Set when the application asks what this consent grants: its response
-    /// then depends on consent and must `Vary` (§6). Shared by every clone.
+    /// then depends on consent and must `Vary`. Shared by every clone.
     read: Option<Arc<AtomicBool>>,
 }
 
@@ -177,7 +178,7 @@ impl Consent {
         self.signals
     }
 
-    /// The consent source that decided (§9): its format's id, such as
+    /// The consent source that decided: its format's id, such as
     /// `cookie-consent`, `cookiebot` or `onetrust`; `None` while the state is
     /// [`ConsentState::Missing`].
     pub fn source(&self) -> Option<&str> {
@@ -315,7 +316,7 @@ impl Reading {
         self.add_observed(policy, observed, now);
     }
 
-    /// Adds what one cookie of a consent source (§9) says.
+    /// Adds what one cookie of a consent source says.
     pub(crate) fn add_source(
         &mut self,
         policy: &Policy,

@@ -27,6 +27,7 @@ pub(super) const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// A visitor's answer to the banner.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConsentChoice {
     /// Grant every category.
     AcceptAll,
@@ -80,6 +81,17 @@ impl ConsentChoice {
             ConsentChoice::RejectOptional => "reject-optional",
             ConsentChoice::Only(_) => "save",
             ConsentChoice::Reset => "reset",
+        }
+    }
+
+    /// Whether this answer grants the category at `index` (0: essential,
+    /// granted by every answer but a reset) with this id.
+    pub(crate) fn grants(&self, index: usize, id: &str) -> bool {
+        match self {
+            ConsentChoice::AcceptAll => true,
+            ConsentChoice::RejectOptional => index == 0,
+            ConsentChoice::Only(ids) => index == 0 || ids.iter().any(|granted| granted == id),
+            ConsentChoice::Reset => false,
         }
     }
 }
@@ -138,11 +150,7 @@ impl Policy {
             _ => {
                 let mut json = String::from("{\"categories\":{");
                 for (i, category) in self.categories().iter().enumerate().skip(1) {
-                    let granted = match choice {
-                        ConsentChoice::AcceptAll => true,
-                        ConsentChoice::Only(ids) => ids.contains(&category.id),
-                        ConsentChoice::RejectOptional | ConsentChoice::Reset => false,
-                    };
+                    let granted = choice.grants(i, &category.id);
                     let comma = if i > 1 { "," } else { "" };
                     // Category ids are validated to need no JSON escaping.
                     let _ = write!(json, "{comma}\"{}\":{granted}", category.id);

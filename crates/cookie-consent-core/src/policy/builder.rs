@@ -122,7 +122,7 @@ impl PolicyBuilder {
         self
     }
 
-    /// Adds a consent source (§9), tried after those added before: where the
+    /// Adds a consent source (a banner's own cookie), tried after those added before: where the
     /// site's banner stores the visitor's choice. Without any, the policy's
     /// own consent cookie is the one source.
     pub fn consent_source(mut self, source: ConsentSource) -> Self {

@@ -36,6 +36,7 @@ pub const ESSENTIAL: &str = "essential";
 /// How a visitor who has not chosen is treated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Mode {
     /// Nothing but essential cookies until the visitor grants more (GDPR, ePrivacy).
     #[default]
@@ -47,6 +48,7 @@ pub enum Mode {
 /// Whether decisions change responses or are only reported.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Enforcement {
     /// Strip and purge.
     #[default]
@@ -57,6 +59,7 @@ pub enum Enforcement {
 
 /// What a cookie the policy does not declare is treated as.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UnknownCookies {
     /// Strip it (reason `undeclared`).
     #[default]
@@ -80,6 +83,7 @@ impl<'de> Deserialize<'de> for UnknownCookies {
 
 /// The `SameSite` attribute of the consent cookie.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub enum SameSite {
     /// `SameSite=Strict`.
     Strict,
@@ -400,7 +404,7 @@ impl Policy {
     }
 
     /// Hex SHA-256 of the policy file's text, as `sha256sum` prints it: which
-    /// policy a consent record's answer was given to (§15). A policy built in
+    /// policy a consent record's answer was given to. A policy built in
     /// code has no text; its digest is that of its compiled form.
     pub fn digest(&self) -> &str {
         &self.inner.digest

@@ -1,4 +1,4 @@
-//! Consent records (§15): proof of every answer the consent endpoint writes.
+//! Consent records: proof of every answer the consent endpoint writes.
 //!
 //! GDPR art. 7(1) asks a site to show that a visitor consented. The consent
 //! endpoint ([`Policy::answer_consent_post_recorded`]) records each answer in
@@ -26,7 +26,7 @@ pub use self::client::{truncated_ip, USER_AGENT_LIMIT};
 pub use self::id::ConsentId;
 use crate::TARGET;
 
-/// One recorded answer: a row of the `consent_records` table (§15).
+/// One recorded answer: a row of the `consent_records` table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentRecord {
     /// The consent id ([`ConsentId`]) the answer was written under.
@@ -222,7 +222,7 @@ impl Recording {
 }
 
 /// `recorded_at` for a moment: RFC 3339, UTC, microseconds.
-pub fn recorded_at_text(moment: time::OffsetDateTime) -> String {
+pub(crate) fn recorded_at_text(moment: time::OffsetDateTime) -> String {
     let utc = moment.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",

@@ -9,7 +9,7 @@ use crate::decision::Verdict;
 use crate::event::{Event, Observer};
 use crate::policy::{Enforcement, Policy};
 use crate::syntax::{is_named, is_removal, set_cookie_pair_name, set_cookie_value};
-pub use nesting::Reviewed;
+pub use nesting::NestingMark;
 use purge::PurgeContext;
 
 /// What to do to one response's headers, decided by [`Policy::review_response`].
@@ -134,7 +134,7 @@ pub struct ResponseHeaders<'m, C, S, V> {
     /// The response's `Vary` values, so nothing is named twice.
     pub vary: V,
     /// The mark an inner consent layer left on the response, if any.
-    pub reviewed: Option<&'m Reviewed>,
+    pub mark: Option<&'m NestingMark>,
 }
 
 impl Policy {
@@ -143,7 +143,7 @@ impl Policy {
     /// - `consent`: the request's, from [`Policy::read_consent`]; a consent cookie
     ///   set (or removed) by the response itself takes precedence.
     /// - `headers`: what the review reads (see [`ResponseHeaders`]). With a
-    ///   [`Reviewed`](crate::adapter::Reviewed) mark, only the values no inner layer judged are judged,
+    ///   [`NestingMark`](crate::adapter::NestingMark) mark, only the values no inner layer judged are judged,
     ///   and the inner layer's purge stands.
     /// - `observer`: called with every [`Event`], for metrics.
     ///
@@ -172,7 +172,7 @@ impl Policy {
     ///     request_cookies: cookie_headers,
     ///     set_cookies: ["session=new; Path=/; HttpOnly", "_ga=GA1.1.2; Path=/"],
     ///     vary: ["Accept-Encoding"],
-    ///     reviewed: None,
+    ///     mark: None,
     /// };
     /// let outcome = policy.review_response(&consent, headers, None);
     /// assert!(outcome.keeps(0) && !outcome.keeps(1));
@@ -218,14 +218,14 @@ impl Policy {
             request_cookies,
             set_cookies,
             vary,
-            reviewed,
+            mark,
         } = headers;
         let now = &Now::lazy();
         let enforced = enforcement == Enforcement::Enforce;
         let consent_from_request = consent;
         let in_force = self.consent_set_by_response(consent, set_cookies, now);
         let consent = in_force.as_ref().unwrap_or(consent);
-        let judged_inside = reviewed.map(|mark| mark.judged(set_cookies));
+        let judged_inside = mark.map(|mark| mark.judged(set_cookies));
 
         // What enforcement strips; report-only reports it and strips nothing.
         let mut strips = Stripped::default();
@@ -275,7 +275,7 @@ impl Policy {
         // the consent in force refuses (a consent read against another policy
         // does not know: look). A reviewed response was purged inside.
         let request = consent_from_request;
-        let may_purge = reviewed.is_none()
+        let may_purge = mark.is_none()
             && (!request.policy().same_as(self)
                 || !request
                     .present()
@@ -463,7 +463,7 @@ mod tests {
             request_cookies: [cookie],
             set_cookies,
             vary,
-            reviewed: None,
+            mark: None,
         };
         p.review_response(&consent, headers, None)
     }
@@ -477,7 +477,7 @@ mod tests {
             request_cookies,
             set_cookies,
             vary: [],
-            reviewed: None,
+            mark: None,
         }
     }
 

@@ -10,18 +10,18 @@
 /// reaches the client was judged by some consent layer, and the innermost
 /// one, closest to the route, rules on its own.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Reviewed {
+pub struct NestingMark {
     judged: Vec<Box<[u8]>>,
 }
 
-impl Reviewed {
+impl NestingMark {
     /// The mark for a response whose `Set-Cookie` values are now `set_cookies`.
-    pub fn of<S>(set_cookies: S) -> Reviewed
+    pub fn of<S>(set_cookies: S) -> NestingMark
     where
         S: IntoIterator,
         S::Item: AsRef<[u8]>,
     {
-        Reviewed {
+        NestingMark {
             judged: set_cookies
                 .into_iter()
                 .map(|value| value.as_ref().into())

@@ -187,7 +187,7 @@ fn month_of(token: &[u8]) -> Option<u8> {
 
 /// The removal rules read the slow way: every attribute collected, the
 /// last of each taken. The reference [`is_removal`] is held to.
-#[cfg(any(test, feature = "fuzzing"))]
+#[cfg(any(test, fuzzing))]
 pub(crate) fn removal_by_the_rules(after_name: &[u8], now: i64) -> bool {
     let space_or_tab = |b: &u8| *b == b' ' || *b == b'\t';
     let trim = |bytes: &[u8]| -> Vec<u8> {

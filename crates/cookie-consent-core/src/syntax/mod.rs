@@ -7,7 +7,7 @@
 mod expiry;
 
 pub(crate) use expiry::is_removal;
-#[cfg(feature = "fuzzing")]
+#[cfg(fuzzing)]
 pub(crate) use expiry::removal_by_the_rules;
 
 /// Space and tab, the only white space browsers trim around a cookie's name,
