@@ -8,7 +8,7 @@ use actix_web::error::InternalError;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, COOKIE, SET_COOKIE, VARY};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
 use cookie_consent_core::adapter::{NestingMark, ResponseHeaders, Reviewer};
-use cookie_consent_core::{Consent, Event, Policy, Signals};
+use cookie_consent_core::{Consent, Event, Policy};
 use pin_project_lite::pin_project;
 
 /// Applies a cookie [`Policy`] to every response of the wrapped app, scope or resource.
@@ -107,16 +107,11 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let headers = request.headers();
-        // DNT is looked up only where it counts.
-        let dnt = self
-            .reviewer
-            .policy()
-            .honors_dnt()
-            .then(|| headers.get_all(&DNT));
-        let signals = Signals::from_headers(headers.get_all(&SEC_GPC), dnt.into_iter().flatten());
-        let mut consent = self.reviewer.read_consent(headers.get_all(COOKIE), signals);
-        // A handler that reads the consent makes the response depend on it (Vary).
-        consent.watch_reads();
+        let consent =
+            self.reviewer
+                .read_request(headers.get_all(COOKIE), headers.get_all(&SEC_GPC), || {
+                    headers.get_all(&DNT)
+                });
         // An outer ConsentMiddleware put its Consent here first: this one is
         // nested, decides, and must mark the response for the outer one.
         let nested = request.extensions_mut().insert(consent.clone()).is_some();
@@ -196,32 +191,11 @@ fn judge<B>(
     nested: bool,
 ) {
     // An inner ConsentMiddleware's mark: only what was appended since is judged here.
-    let mark = response.extensions_mut().remove::<NestingMark>();
-    apply(
-        reviewer,
-        consent,
-        request_headers,
-        mark.as_ref(),
-        response.headers_mut(),
-    );
-    // Only an outer middleware reads the mark.
-    if nested {
-        let mark = NestingMark::of(response.headers().get_all(SET_COOKIE));
-        response.extensions_mut().insert(mark);
-    }
-}
-
-/// Edits the headers as the core's review says; decides nothing itself.
-fn apply(
-    reviewer: &Reviewer,
-    consent: &Consent,
-    request_headers: Option<&HeaderMap>,
-    mark: Option<&NestingMark>,
-    headers: &mut HeaderMap,
-) {
+    let inner_mark = response.extensions_mut().remove::<NestingMark>();
+    let headers = response.headers_mut();
     // `Cookie` and `Vary` are looked up only if the review needs them (a
     // purge to consider, a `Vary` to add): each lookup hashes the name.
-    let outcome = reviewer.review_response(
+    let (outcome, mark) = reviewer.review_response_nested(
         consent,
         ResponseHeaders {
             request_cookies: request_headers
@@ -229,8 +203,9 @@ fn apply(
                 .flat_map(|headers| headers.get_all(COOKIE)),
             set_cookies: headers.get_all(SET_COOKIE).as_slice(),
             vary: std::iter::once(&*headers).flat_map(|headers| headers.get_all(VARY)),
-            mark,
+            mark: inner_mark.as_ref(),
         },
+        nested,
     );
     if outcome.strips_any() {
         let mut index = 0;
@@ -250,6 +225,10 @@ fn apply(
     }
     if let Some(vary) = outcome.vary() {
         headers.append(VARY, HeaderValue::from_static(vary));
+    }
+    // Only an outer middleware reads the mark (unnested, none is made).
+    if let Some(mark) = mark {
+        response.extensions_mut().insert(mark);
     }
 }
 

@@ -89,6 +89,51 @@ impl Reviewer {
         self.policy.read_consent(cookie_headers, signals)
     }
 
+    /// The request phase, in one call: the visitor's consent from the
+    /// request's `Cookie` values and privacy signals, `Sec-GPC` and `DNT`
+    /// (`dnt` is called only when the policy honours it: a header lookup
+    /// saved). The consent watches reads: a handler that reads it makes the
+    /// response vary on it.
+    pub fn read_request<C, G, D>(&self, cookies: C, sec_gpc: G, dnt: impl FnOnce() -> D) -> Consent
+    where
+        C: IntoIterator,
+        C::Item: AsRef<[u8]>,
+        G: IntoIterator,
+        G::Item: AsRef<[u8]>,
+        D: IntoIterator,
+        D::Item: AsRef<[u8]>,
+    {
+        let dnt = self.policy.honors_dnt().then(dnt);
+        let signals = Signals::from_headers(sec_gpc, dnt.into_iter().flatten());
+        let mut consent = self.policy.read_consent(cookies, signals);
+        consent.watch_reads();
+        consent
+    }
+
+    /// The response phase, in one call: [`review_response`](Self::review_response)
+    /// (with `headers.mark`, the mark an inner layer left, if any) and, for a
+    /// `nested` layer (an outer one waits), the mark to leave on the response:
+    /// its `Set-Cookie` values as the review leaves them.
+    pub fn review_response_nested<C, S, V>(
+        &self,
+        consent: &Consent,
+        headers: ResponseHeaders<'_, C, S, V>,
+        nested: bool,
+    ) -> (Review, Option<NestingMark>)
+    where
+        C: IntoIterator,
+        C::Item: AsRef<[u8]>,
+        S: IntoIterator + Copy,
+        S::Item: AsRef<[u8]>,
+        V: IntoIterator,
+        V::Item: AsRef<[u8]>,
+    {
+        let set_cookies = headers.set_cookies;
+        let review = self.review_response(consent, headers);
+        let mark = nested.then(|| NestingMark::after(set_cookies, &review));
+        (review, mark)
+    }
+
     /// [`Policy::review_response`], with the callback as observer.
     pub fn review_response<C, S, V>(
         &self,

@@ -58,11 +58,10 @@ where
         let mut response = ready!(this.future.poll(cx))?;
         if let Some(pending) = this.pending.take() {
             // An inner ConsentLayer's mark: only what was appended since is judged here.
-            let mark = response.extensions_mut().remove::<NestingMark>();
-            apply(&pending, mark.as_ref(), response.headers_mut());
-            // Only an outer layer reads the mark; unnested, it would cost allocations.
-            if pending.nested {
-                let mark = NestingMark::of(response.headers().get_all(SET_COOKIE));
+            let inner_mark = response.extensions_mut().remove::<NestingMark>();
+            let mark = apply(&pending, inner_mark.as_ref(), response.headers_mut());
+            // Only an outer layer reads the mark (unnested, none is made).
+            if let Some(mark) = mark {
                 response.extensions_mut().insert(mark);
             }
         }
@@ -70,10 +69,15 @@ where
     }
 }
 
-/// Edits the headers as the core's review says; decides nothing itself.
-fn apply(pending: &Pending, mark: Option<&NestingMark>, headers: &mut HeaderMap) {
+/// Edits the headers as the core's review says, and gives the mark to leave
+/// for an outer layer; decides nothing itself.
+fn apply(
+    pending: &Pending,
+    mark: Option<&NestingMark>,
+    headers: &mut HeaderMap,
+) -> Option<NestingMark> {
     let request_cookies = pending.first_cookie.iter().chain(&pending.more_cookies);
-    let outcome = pending.reviewer.review_response(
+    let (outcome, mark) = pending.reviewer.review_response_nested(
         &pending.consent,
         ResponseHeaders {
             request_cookies,
@@ -82,6 +86,7 @@ fn apply(pending: &Pending, mark: Option<&NestingMark>, headers: &mut HeaderMap)
             vary: std::iter::once(&*headers).flat_map(|headers| headers.get_all(VARY)),
             mark,
         },
+        pending.nested,
     );
     if outcome.strips_any() {
         remove_stripped(headers, &outcome);
@@ -95,6 +100,7 @@ fn apply(pending: &Pending, mark: Option<&NestingMark>, headers: &mut HeaderMap)
     if let Some(vary) = outcome.vary() {
         headers.append(VARY, HeaderValue::from_static(vary));
     }
+    mark
 }
 
 /// How many kept `Set-Cookie` values [`remove_stripped`] holds on the stack.

@@ -1,7 +1,6 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
-use cookie_consent_core::{Consent, Signals};
 use http::header::COOKIE;
 use http::{HeaderName, HeaderValue, Request, Response};
 use tower_service::Service;
@@ -74,17 +73,13 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let headers = request.headers();
-        let reviewer = &self.layer.reviewer;
-        // DNT is looked up only where it counts.
-        let dnt = reviewer
-            .policy()
-            .honors_dnt()
-            .then(|| headers.get_all(&DNT));
-        let signals = Signals::from_headers(headers.get_all(&SEC_GPC), dnt.into_iter().flatten());
         let cookies = headers.get_all(COOKIE);
-        let mut consent: Consent = reviewer.read_consent(&cookies, signals);
-        // A handler that reads the consent makes the response depend on it (Vary).
-        consent.watch_reads();
+        let consent = self
+            .layer
+            .reviewer
+            .read_request(&cookies, headers.get_all(&SEC_GPC), || {
+                headers.get_all(&DNT)
+            });
         // The response is judged against the request's cookies (for the purge);
         // header values are reference-counted, so keeping them copies nothing.
         let mut cookies = cookies.iter().cloned();

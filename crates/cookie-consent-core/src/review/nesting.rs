@@ -1,6 +1,8 @@
 //! The nesting protocol (DESIGN §6): how an outer consent layer knows what an
 //! inner one judged already.
 
+use super::Review;
+
 /// The mark a consent layer leaves on a response it reviewed (nested layers,
 /// §6): the `Set-Cookie` values the response carried when it left that layer.
 ///
@@ -26,6 +28,24 @@ impl NestingMark {
                 .into_iter()
                 .map(|value| value.as_ref().into())
                 .collect(),
+        }
+    }
+
+    /// The mark for a response whose `Set-Cookie` values were `set_cookies`
+    /// before `review`: those it keeps, then its purges.
+    pub(crate) fn after<S>(set_cookies: S, review: &Review) -> NestingMark
+    where
+        S: IntoIterator,
+        S::Item: AsRef<[u8]>,
+    {
+        let kept = set_cookies
+            .into_iter()
+            .enumerate()
+            .filter(|(index, _)| review.keeps(*index))
+            .map(|(_, value)| value.as_ref().into());
+        let purges = review.purges().iter().map(|purge| purge.as_bytes().into());
+        NestingMark {
+            judged: kept.chain(purges).collect(),
         }
     }
 
