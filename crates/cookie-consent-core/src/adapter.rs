@@ -83,8 +83,7 @@ impl Reviewer {
     /// [`Policy::read_consent`].
     pub fn read_consent<I>(&self, cookie_headers: I, signals: Signals) -> Consent
     where
-        I: IntoIterator,
-        I::Item: AsRef<[u8]>,
+        I: IntoIterator<Item: AsRef<[u8]>>,
     {
         self.policy.read_consent(cookie_headers, signals)
     }
@@ -96,12 +95,9 @@ impl Reviewer {
     /// response vary on it.
     pub fn read_request<C, G, D>(&self, cookies: C, sec_gpc: G, dnt: impl FnOnce() -> D) -> Consent
     where
-        C: IntoIterator,
-        C::Item: AsRef<[u8]>,
-        G: IntoIterator,
-        G::Item: AsRef<[u8]>,
-        D: IntoIterator,
-        D::Item: AsRef<[u8]>,
+        C: IntoIterator<Item: AsRef<[u8]>>,
+        G: IntoIterator<Item: AsRef<[u8]>>,
+        D: IntoIterator<Item: AsRef<[u8]>>,
     {
         let dnt = self.policy.honors_dnt().then(dnt);
         let signals = Signals::from_headers(sec_gpc, dnt.into_iter().flatten());
@@ -121,12 +117,9 @@ impl Reviewer {
         nested: bool,
     ) -> (Review, Option<NestingMark>)
     where
-        C: IntoIterator,
-        C::Item: AsRef<[u8]>,
-        S: IntoIterator + Copy,
-        S::Item: AsRef<[u8]>,
-        V: IntoIterator,
-        V::Item: AsRef<[u8]>,
+        C: IntoIterator<Item: AsRef<[u8]>>,
+        S: IntoIterator<Item: AsRef<[u8]>> + Copy,
+        V: IntoIterator<Item: AsRef<[u8]>>,
     {
         let set_cookies = headers.set_cookies;
         let review = self.review_response(consent, headers);
@@ -141,12 +134,9 @@ impl Reviewer {
         headers: ResponseHeaders<'_, C, S, V>,
     ) -> Review
     where
-        C: IntoIterator,
-        C::Item: AsRef<[u8]>,
-        S: IntoIterator + Copy,
-        S::Item: AsRef<[u8]>,
-        V: IntoIterator,
-        V::Item: AsRef<[u8]>,
+        C: IntoIterator<Item: AsRef<[u8]>>,
+        S: IntoIterator<Item: AsRef<[u8]>> + Copy,
+        V: IntoIterator<Item: AsRef<[u8]>>,
     {
         let observer = self.on_event.as_deref().map(|f| f as _);
         self.policy

@@ -87,10 +87,8 @@ impl Signals {
     /// counts when its value is exactly `1` after trimming white space.
     pub fn from_headers<G, D>(sec_gpc: G, dnt: D) -> Signals
     where
-        G: IntoIterator,
-        G::Item: AsRef<[u8]>,
-        D: IntoIterator,
-        D::Item: AsRef<[u8]>,
+        G: IntoIterator<Item: AsRef<[u8]>>,
+        D: IntoIterator<Item: AsRef<[u8]>>,
     {
         let is_one = |value: &[u8]| value.trim_ascii() == b"1";
         Signals {

@@ -17,8 +17,7 @@ impl Policy {
     /// garbage gives [`ConsentState::Invalid`](super::ConsentState::Invalid).
     pub fn read_consent<I>(&self, cookie_headers: I, signals: Signals) -> Consent
     where
-        I: IntoIterator,
-        I::Item: AsRef<[u8]>,
+        I: IntoIterator<Item: AsRef<[u8]>>,
     {
         self.read_consent_with(cookie_headers, signals, &Now::lazy())
     }
@@ -26,16 +25,14 @@ impl Policy {
     /// [`read_consent`](Self::read_consent) at a given time (Unix seconds), for tests and replays.
     pub fn read_consent_at<I>(&self, cookie_headers: I, signals: Signals, now: i64) -> Consent
     where
-        I: IntoIterator,
-        I::Item: AsRef<[u8]>,
+        I: IntoIterator<Item: AsRef<[u8]>>,
     {
         self.read_consent_with(cookie_headers, signals, &Now::at(now))
     }
 
     fn read_consent_with<I>(&self, cookie_headers: I, signals: Signals, now: &Now) -> Consent
     where
-        I: IntoIterator,
-        I::Item: AsRef<[u8]>,
+        I: IntoIterator<Item: AsRef<[u8]>>,
     {
         let settings = &self.inner.settings;
         if !self.inner.sources.is_empty() || settings.honor_gpp || settings.honor_usp {
@@ -47,8 +44,7 @@ impl Policy {
     /// The policy's own consent cookie, its one source: read in one pass.
     fn read_own_cookie<I>(&self, cookie_headers: I, signals: Signals, now: &Now) -> Consent
     where
-        I: IntoIterator,
-        I::Item: AsRef<[u8]>,
+        I: IntoIterator<Item: AsRef<[u8]>>,
     {
         let inner = &self.inner;
         let consent_name = inner.consent_name().as_bytes();
@@ -104,8 +100,7 @@ impl Policy {
     /// anything decides; and the signal cookies of §10.
     fn read_sources<I>(&self, cookie_headers: I, mut signals: Signals, now: &Now) -> Consent
     where
-        I: IntoIterator,
-        I::Item: AsRef<[u8]>,
+        I: IntoIterator<Item: AsRef<[u8]>>,
     {
         let inner = &self.inner;
         // Read several times: the first few headers wait on the stack.

@@ -191,8 +191,7 @@ impl Policy {
     /// browser keeps.
     pub fn consent_id<I>(&self, cookie_headers: I) -> Option<ConsentId>
     where
-        I: IntoIterator,
-        I::Item: AsRef<[u8]>,
+        I: IntoIterator<Item: AsRef<[u8]>>,
     {
         let name = self.consent_cookie().name.as_bytes();
         cookie_headers.into_iter().find_map(|header| {

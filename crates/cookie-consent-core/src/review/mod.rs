@@ -187,12 +187,9 @@ impl Policy {
         observer: Observer<'_>,
     ) -> Review
     where
-        C: IntoIterator,
-        C::Item: AsRef<[u8]>,
-        S: IntoIterator + Copy,
-        S::Item: AsRef<[u8]>,
-        V: IntoIterator,
-        V::Item: AsRef<[u8]>,
+        C: IntoIterator<Item: AsRef<[u8]>>,
+        S: IntoIterator<Item: AsRef<[u8]>> + Copy,
+        V: IntoIterator<Item: AsRef<[u8]>>,
     {
         self.review_response_as(consent, headers, observer, self.enforcement())
     }
@@ -207,12 +204,9 @@ impl Policy {
         enforcement: Enforcement,
     ) -> Review
     where
-        C: IntoIterator,
-        C::Item: AsRef<[u8]>,
-        S: IntoIterator + Copy,
-        S::Item: AsRef<[u8]>,
-        V: IntoIterator,
-        V::Item: AsRef<[u8]>,
+        C: IntoIterator<Item: AsRef<[u8]>>,
+        S: IntoIterator<Item: AsRef<[u8]>> + Copy,
+        V: IntoIterator<Item: AsRef<[u8]>>,
     {
         let ResponseHeaders {
             request_cookies,
@@ -320,8 +314,7 @@ impl Policy {
     /// and the signals the policy honours, less those `vary` names already.
     fn vary_value<V>(&self, vary: V) -> Option<&'static str>
     where
-        V: IntoIterator,
-        V::Item: AsRef<[u8]>,
+        V: IntoIterator<Item: AsRef<[u8]>>,
     {
         let mut needed = VaryOn::COOKIE;
         if !self.inner.gpc.is_empty() {
@@ -344,8 +337,7 @@ impl Policy {
         now: &Now,
     ) -> Option<Consent>
     where
-        S: IntoIterator,
-        S::Item: AsRef<[u8]>,
+        S: IntoIterator<Item: AsRef<[u8]>>,
     {
         let name = self.inner.consent_name();
         let mut in_force = None;

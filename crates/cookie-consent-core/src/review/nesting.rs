@@ -20,8 +20,7 @@ impl NestingMark {
     /// The mark for a response whose `Set-Cookie` values are now `set_cookies`.
     pub fn of<S>(set_cookies: S) -> NestingMark
     where
-        S: IntoIterator,
-        S::Item: AsRef<[u8]>,
+        S: IntoIterator<Item: AsRef<[u8]>>,
     {
         NestingMark {
             judged: set_cookies
@@ -35,8 +34,7 @@ impl NestingMark {
     /// before `review`: those it keeps, then its purges.
     pub(crate) fn after<S>(set_cookies: S, review: &Review) -> NestingMark
     where
-        S: IntoIterator,
-        S::Item: AsRef<[u8]>,
+        S: IntoIterator<Item: AsRef<[u8]>>,
     {
         let kept = set_cookies
             .into_iter()
@@ -53,8 +51,7 @@ impl NestingMark {
     /// byte for byte one of the marked values, each matched once.
     pub(crate) fn judged<S>(&self, set_cookies: S) -> Vec<bool>
     where
-        S: IntoIterator,
-        S::Item: AsRef<[u8]>,
+        S: IntoIterator<Item: AsRef<[u8]>>,
     {
         let mut unmatched: Vec<&[u8]> = self.judged.iter().map(|v| &v[..]).collect();
         set_cookies

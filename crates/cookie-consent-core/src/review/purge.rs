@@ -31,8 +31,7 @@ impl Policy {
         out: &mut Vec<String>,
     ) -> bool
     where
-        C: IntoIterator,
-        C::Item: AsRef<[u8]>,
+        C: IntoIterator<Item: AsRef<[u8]>>,
         F: Fn(&str) -> bool,
     {
         let inner = &self.inner;
