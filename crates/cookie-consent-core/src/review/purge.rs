@@ -19,6 +19,34 @@ pub(crate) struct PurgeContext<'r, F> {
 }
 
 impl Policy {
+    /// The purge step of a review: nothing while the request carries no
+    /// cookie of a category the consent in force refuses (a consent read
+    /// against another policy does not know: look). Notes in
+    /// `depends_on_consent` whether anything was purged.
+    pub(super) fn purge_step<C, F>(
+        &self,
+        request: &Consent,
+        consent: &Consent,
+        request_cookies: C,
+        context: PurgeContext<'_, F>,
+        depends_on_consent: &mut bool,
+    ) -> Vec<String>
+    where
+        C: IntoIterator<Item: AsRef<[u8]>>,
+        F: Fn(&str) -> bool,
+    {
+        let mut purges = Vec::new();
+        let may_purge = !request.policy().same_as(self)
+            || !request
+                .present()
+                .without(consent.granted_quietly())
+                .is_empty();
+        if may_purge {
+            *depends_on_consent |= self.purge(consent, request_cookies, context, &mut purges);
+        }
+        purges
+    }
+
     /// Appends to `out` the expiring `Set-Cookie` values for the request's cookies
     /// that `consent` no longer allows; returns whether anything was purged.
     /// Report-only mode computes the same values (the caller drops them), so
