@@ -43,7 +43,7 @@ impl Policy {
     /// - `headers`: what the review reads (see [`ResponseHeaders`]). With a
     ///   [`NestingMark`](crate::adapter::NestingMark) mark, only the values no inner layer judged are judged,
     ///   and the inner layer's purge stands.
-    /// - `observer`: called with every [`Event`], for metrics.
+    /// - `observer`: called with every [`Event`](crate::Event), for metrics.
     ///
     /// Events also go to `tracing` (target `cookie_consent`). In report-only
     /// mode the outcome leaves the headers unchanged and events say

@@ -2,7 +2,7 @@
 
 use crate::consent::ConsentState;
 
-/// What to do to one response's headers, decided by [`Policy::review_response`].
+/// What to do to one response's headers, decided by [`Policy::review_response`](crate::Policy::review_response).
 ///
 /// An adapter removes the `Set-Cookie` values for which [`keeps`](Self::keeps)
 /// is false, appends [`purges`](Self::purges) as `Set-Cookie` values, and
