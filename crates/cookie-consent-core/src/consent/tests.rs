@@ -2,6 +2,7 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use proptest::strategy::Strategy;
 
 use super::*;
+use crate::clock::Now;
 use crate::decision::StripReason;
 use crate::syntax::cookie_pairs;
 
