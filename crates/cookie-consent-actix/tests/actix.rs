@@ -87,80 +87,6 @@ macro_rules! app {
 }
 
 #[actix_web::test]
-async fn essential_cookies_pass_and_ungranted_ones_are_stripped_in_order() {
-    let app = app!(ConsentMiddleware::new(minopa()));
-    let path = "/set?name=next-auth.session-token&name=_ga&name=theme&name=next-auth.csrf-token";
-    let response = test::call_service(&app, get(path, &[]).to_request()).await;
-    assert_eq!(
-        names(&set_cookies(&response)),
-        ["next-auth.session-token", "next-auth.csrf-token"]
-    );
-    assert_eq!(vary(&response), ["Cookie, Sec-GPC"], "Minopa honours GPC");
-    assert_eq!(test::read_body(response).await, "set");
-    let response = test::call_service(&app, get(path, &[ANALYTICS]).to_request()).await;
-    assert_eq!(
-        names(&set_cookies(&response)),
-        ["next-auth.session-token", "_ga", "next-auth.csrf-token"]
-    );
-}
-
-#[actix_web::test]
-async fn removals_pass_without_consent() {
-    let app = app!(ConsentMiddleware::new(minopa()));
-    let response =
-        test::call_service(&app, get("/set?delete=_ga&delete=theme", &[]).to_request()).await;
-    assert_eq!(
-        set_cookies(&response),
-        ["_ga=; Path=/; Max-Age=0", "theme=; Path=/; Max-Age=0"]
-    );
-    assert!(vary(&response).is_empty());
-}
-
-#[actix_web::test]
-async fn unknown_cookies_follow_the_policy() {
-    let app = app!(ConsentMiddleware::new(minopa()));
-    let response =
-        test::call_service(&app, get("/set?name=mystery", &[ANALYTICS]).to_request()).await;
-    assert!(set_cookies(&response).is_empty());
-    let app = app!(ConsentMiddleware::new(with_settings(
-        "unknown_cookies = \"keep\""
-    )));
-    let response = test::call_service(&app, get("/set?name=mystery", &[]).to_request()).await;
-    assert_eq!(names(&set_cookies(&response)), ["mystery"]);
-    let app = app!(ConsentMiddleware::new(with_settings(
-        "unknown_cookies = \"analytics\""
-    )));
-    let response =
-        test::call_service(&app, get("/set?name=mystery", &[ANALYTICS]).to_request()).await;
-    assert_eq!(names(&set_cookies(&response)), ["mystery"]);
-}
-
-#[actix_web::test]
-async fn withdrawn_cookies_are_purged_with_domain_variants() {
-    let policy = minopa()
-        .to_builder()
-        .cookie(CookieRule::new("_fbp", "marketing").domain(".minopa.com"))
-        .build()
-        .unwrap();
-    let app = app!(ConsentMiddleware::new(policy));
-    let none = r#"cookie-preferences={"categories":{},"revision":1}"#;
-    let response = test::call_service(
-        &app,
-        get("/set", &[none, "_ga=1; _fbp=1; next-auth.session-token=s"]).to_request(),
-    )
-    .await;
-    assert_eq!(
-        set_cookies(&response),
-        [
-            "_ga=; Max-Age=0; Path=/",
-            "_fbp=; Max-Age=0; Path=/",
-            "_fbp=; Max-Age=0; Path=/; Domain=.minopa.com"
-        ]
-    );
-    assert_eq!(vary(&response), ["Cookie, Sec-GPC"]);
-}
-
-#[actix_web::test]
 async fn vary_is_not_duplicated() {
     let handler = || async {
         HttpResponse::Ok()
@@ -190,30 +116,6 @@ async fn vary_is_not_duplicated() {
         "only what is missing is added"
     );
     assert!(set_cookies(&response).is_empty());
-}
-
-#[actix_web::test]
-async fn gpc_denies_marketing() {
-    let policy = minopa()
-        .to_builder()
-        .cookie(CookieRule::new("_fbp", "marketing"))
-        .build()
-        .unwrap();
-    let app = app!(ConsentMiddleware::new(policy));
-    let all =
-        r#"cookie-preferences={"categories":{"analytics":true,"marketing":true},"revision":1}"#;
-    let request = get("/set?name=_fbp&name=_ga", &[all])
-        .insert_header(("sec-gpc", "1"))
-        .to_request();
-    assert_eq!(
-        names(&set_cookies(&test::call_service(&app, request).await)),
-        ["_ga"]
-    );
-    let request = get("/set?name=_fbp&name=_ga", &[all]).to_request();
-    assert_eq!(
-        names(&set_cookies(&test::call_service(&app, request).await)),
-        ["_fbp", "_ga"]
-    );
 }
 
 #[actix_web::test]
@@ -692,48 +594,6 @@ async fn prefixed_purges_carry_what_browsers_require_and_rules_are_never_split()
             "_ga=; Max-Age=0; Path=/; Domain=.example.com"
         ]
     );
-}
-
-#[actix_web::test]
-async fn another_sites_consent_write_is_refused() {
-    use cookie_consent_actix::consent_endpoint;
-    let app = test::init_service(
-        App::new()
-            .route("/consent", consent_endpoint())
-            .wrap(ConsentMiddleware::new(minopa())),
-    )
-    .await;
-    let post = |headers: &[(&'static str, &'static str)]| {
-        let mut request = TestRequest::post()
-            .uri("/consent")
-            .insert_header(("host", "shop.example"))
-            .insert_header(("content-type", "application/x-www-form-urlencoded"))
-            .set_payload("action=accept-all");
-        for header in headers {
-            request = request.insert_header(*header);
-        }
-        request.to_request()
-    };
-    let forged = post(&[
-        ("origin", "https://evil.example"),
-        ("sec-fetch-site", "cross-site"),
-    ]);
-    let response = test::call_service(&app, forged).await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(set_cookies(&response).is_empty());
-    let own = post(&[
-        ("origin", "https://shop.example"),
-        ("sec-fetch-site", "same-origin"),
-        ("referer", "https://shop.example/cart?cookie-settings"),
-    ]);
-    let response = test::call_service(&app, own).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(response.headers().get(LOCATION).unwrap(), "/cart");
-    assert!(set_cookies(&response)[0].starts_with("cookie-preferences=%7B"));
-    let headerless = test::call_service(&app, post(&[])).await;
-    assert_eq!(headerless.status(), StatusCode::SEE_OTHER);
-    assert_eq!(headerless.headers().get(LOCATION).unwrap(), "/");
-    assert_eq!(set_cookies(&headerless).len(), 1);
 }
 
 #[actix_web::test]

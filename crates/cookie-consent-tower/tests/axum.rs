@@ -514,47 +514,6 @@ async fn prefixed_purges_carry_what_browsers_require_and_rules_are_never_split()
 }
 
 #[tokio::test]
-async fn another_sites_consent_write_is_refused() {
-    use cookie_consent_tower::ConsentEndpoint;
-    let app = Router::new()
-        .route_service("/consent", ConsentEndpoint::new())
-        .layer(ConsentLayer::new(minopa()));
-    let addr = serve(app).await;
-    let form = ("content-type", "application/x-www-form-urlencoded");
-    let forged = [
-        form,
-        ("origin", "https://evil.example"),
-        ("sec-fetch-site", "cross-site"),
-    ];
-    let answer = send(addr, "POST", "/consent", &forged, "action=accept-all").await;
-    assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert!(answer.set_cookies().is_empty());
-    let origin = format!("http://{addr}");
-    let referer = format!("http://{addr}/cart?cookie-settings");
-    let own = [
-        form,
-        ("origin", origin.as_str()),
-        ("sec-fetch-site", "same-origin"),
-        ("referer", referer.as_str()),
-    ];
-    let answer = send(addr, "POST", "/consent", &own, "action=accept-all").await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER);
-    assert_eq!(answer.headers[LOCATION], "/cart");
-    assert!(answer.set_cookies()[0].starts_with("cookie-preferences=%7B"));
-    let answer = send(addr, "POST", "/consent", &[form], "action=reject-optional").await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER);
-    assert_eq!(answer.headers[LOCATION], "/");
-    assert_eq!(answer.set_cookies().len(), 1);
-    let answer = send(addr, "POST", "/consent", &[form], "action=everything").await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
-    assert!(answer.set_cookies().is_empty());
-    assert_eq!(
-        get_(addr, "/consent", &[]).await.status,
-        StatusCode::METHOD_NOT_ALLOWED
-    );
-}
-
-#[tokio::test]
 async fn an_optional_consent_is_none_without_the_layer() {
     let maybe = |consent: Option<Consent>| async move {
         consent.map_or("no layer".to_owned(), |c| c.state().as_str().to_owned())
