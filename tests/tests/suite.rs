@@ -10,7 +10,10 @@ use bytes::Bytes;
 use cookie_consent_core::adapter::ResponseHeaders;
 use cookie_consent_core::{Consent, ConsentChoice, CookieRule, Policy, Signals};
 use cookie_consent_demo as demo;
-use cookie_consent_tests::{send, serve_actix_demo, serve_axum_demo};
+use cookie_consent_tests::{
+    memory_records, send, serve_actix_demo, serve_actix_demo_with, serve_axum_demo,
+    serve_axum_demo_with,
+};
 use http_body_util::{BodyExt, Full};
 use tower::{Layer, ServiceExt};
 
@@ -80,6 +83,9 @@ enum Answer {
     Billing { set: &'static [&'static str] },
     /// `POST /consent` with these form fields.
     ConsentForm(&'static [(&'static str, &'static str)]),
+    /// `/demo/raw`: these lines verbatim, `consent:ACTION` the consent cookie
+    /// that answer writes (the response sets consent itself).
+    Raw(&'static [&'static str]),
 }
 
 struct Scenario {
@@ -368,6 +374,28 @@ fn scenarios() -> Vec<Scenario> {
             )
         },
         Scenario {
+            expect_set_cookies: &["consent", "_ga=1"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
+            ..scenario(
+                "the consent a response sets is in force: its accept-all keeps _ga",
+                Site::Minopa,
+                &[],
+                Answer::Raw(&["consent:accept-all", "_ga=1"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &["consent", "purge:_ga"],
+            expect_vary: true,
+            expect_consent: r#"{"state":"valid","granted":["essential","analytics"],"gpc":false,"source":"cookie-consent"}"#,
+            ..scenario(
+                "the consent a response sets is in force: its reject strips _ga and purges it",
+                Site::Minopa,
+                &[ANALYTICS_V1, "_ga=old"],
+                Answer::Raw(&["consent:reject-optional", "_ga=1"]),
+            )
+        },
+        Scenario {
             gpc: true,
             expect_set_cookies: &["set:_ga"],
             expect_vary: true,
@@ -642,6 +670,16 @@ impl Scenario {
                 .map(|choice| site.write_consent(&choice))
                 .into_iter()
                 .collect(),
+            Answer::Raw(lines) => lines
+                .iter()
+                .map(|line| match line.strip_prefix("consent:") {
+                    Some(action) => {
+                        let choice = ConsentChoice::from_form([("action", action)]);
+                        site.write_consent(&choice.expect("a consent action"))
+                    }
+                    None => (*line).to_owned(),
+                })
+                .collect(),
         }
     }
 
@@ -845,6 +883,16 @@ async fn run_demo(addr: std::net::SocketAddr, s: &Scenario) -> Observed {
             )
             .await
         }
+        Answer::Raw(_) => {
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(
+                    s.answer_set_cookies(&s.site.policy())
+                        .iter()
+                        .map(|l| ("v", l)),
+                )
+                .finish();
+            send(addr, "GET", &format!("/demo/raw?{query}"), &headers, "").await
+        }
         Answer::ConsentForm(form) => {
             let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let mut with_type = headers.clone();
@@ -923,7 +971,7 @@ impl Target for AxumDemo {
         tokio().block_on(async {
             let mut observed = Vec::new();
             for s in scenarios {
-                let addr = serve_axum_demo(s.site.policy()).await;
+                let addr = serve_axum_demo_with(s.site.policy(), memory_records(), raw()).await;
                 observed.push(run_demo(addr, s).await);
             }
             observed
@@ -938,11 +986,18 @@ impl Target for ActixDemo {
         tokio().block_on(async {
             let mut observed = Vec::new();
             for s in scenarios {
-                let addr = serve_actix_demo(s.site.policy());
+                let addr = serve_actix_demo_with(s.site.policy(), memory_records(), raw());
                 observed.push(run_demo(addr, s).await);
             }
             observed
         })
+    }
+}
+
+/// The demos' options: `/demo/raw` on, for [`Answer::Raw`].
+fn raw() -> cookie_consent_tests::Options {
+    cookie_consent_tests::Options {
+        raw_set_cookie: true,
     }
 }
 

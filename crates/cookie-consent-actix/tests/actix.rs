@@ -8,9 +8,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use actix_web::{web, App, HttpRequest, HttpResponse, ResponseError};
 use bytes::Bytes;
-use cookie_consent_actix::{
-    Consent, ConsentChoice, ConsentExt, ConsentMiddleware, CookieRule, Event, Policy,
-};
+use cookie_consent_actix::{Consent, ConsentExt, ConsentMiddleware, CookieRule, Event, Policy};
 
 const MINOPA: &str = include_str!("data/minopa.toml");
 const ANALYTICS: &str = r#"cookie-preferences={"categories":{"analytics":true},"revision":1}"#;
@@ -116,40 +114,6 @@ async fn vary_is_not_duplicated() {
         "only what is missing is added"
     );
     assert!(set_cookies(&response).is_empty());
-}
-
-#[actix_web::test]
-async fn the_consent_set_by_the_response_is_in_force() {
-    let policy = minopa();
-    let reject = policy.write_consent(&ConsentChoice::RejectOptional);
-    let answer = reject.clone();
-    let handler = move || {
-        let answer = answer.clone();
-        async move {
-            HttpResponse::SeeOther()
-                .append_header((LOCATION, "/"))
-                .append_header((SET_COOKIE, answer))
-                .append_header((SET_COOKIE, "_ga=2"))
-                .finish()
-        }
-    };
-    let app = test::init_service(
-        App::new()
-            .route("/consent", web::post().to(handler))
-            .wrap(ConsentMiddleware::new(policy)),
-    )
-    .await;
-    let request = TestRequest::post()
-        .uri("/consent")
-        .append_header((COOKIE, ANALYTICS))
-        .append_header((COOKIE, "_ga=1"))
-        .to_request();
-    let response = test::call_service(&app, request).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        set_cookies(&response),
-        [reject, "_ga=; Max-Age=0; Path=/".to_owned()]
-    );
 }
 
 #[actix_web::test]

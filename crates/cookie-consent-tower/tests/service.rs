@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use cookie_consent_core::adapter::NestingMark;
-use cookie_consent_tower::{ConsentChoice, ConsentLayer, Event, Policy};
+use cookie_consent_tower::{ConsentLayer, Event, Policy};
 use http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE, VARY};
 use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full, StreamBody};
@@ -150,25 +150,6 @@ async fn vary_is_not_duplicated() {
         vary(&response),
         ["Accept-Encoding, cookie", "Sec-GPC"],
         "only what is missing is added"
-    );
-}
-
-#[tokio::test]
-async fn the_consent_set_by_the_response_is_in_force() {
-    let policy = minopa("");
-    let accept = policy.write_consent(&ConsentChoice::AcceptAll);
-    let reject = policy.write_consent(&ConsentChoice::RejectOptional);
-    let response = run(policy.clone(), request(&[]), &[&accept, "_ga=1"]).await;
-    assert_eq!(set_cookies(&response), [accept.as_str(), "_ga=1"]);
-    let response = run(
-        policy,
-        request(&[ANALYTICS, "_ga=old"]),
-        &[&reject, "_ga=1"],
-    )
-    .await;
-    assert_eq!(
-        set_cookies(&response),
-        [reject.as_str(), "_ga=; Max-Age=0; Path=/"]
     );
 }
 
