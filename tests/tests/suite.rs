@@ -19,6 +19,7 @@ use tower::{Layer, ServiceExt};
 
 const MINOPA: &str = include_str!("../../examples/policies/minopa.toml");
 const MIHARI: &str = include_str!("../../examples/policies/mihari.toml");
+const PREFIXED: &str = include_str!("../../examples/policies/prefixed.toml");
 
 /// Which policy a scenario runs under.
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +32,9 @@ enum Site {
     MinopaMarketing(&'static str),
     /// Minopa with these `[[consent_sources]]` (DESIGN §9) after its own tables.
     MinopaSources(&'static str),
+    /// A policy whose purges need care (`__Secure-`, `__Host-`, a domain rule),
+    /// with these settings.
+    Prefixed(&'static str),
 }
 
 impl Site {
@@ -58,6 +62,7 @@ impl Site {
             Site::MinopaWith(settings) => with(MINOPA, settings),
             Site::MinopaSources(sources) => Policy::from_toml_str(&format!("{MINOPA}\n{sources}"))
                 .expect("a valid scenario policy"),
+            Site::Prefixed(settings) => with(PREFIXED, settings),
             Site::MinopaMarketing(settings) => with(MINOPA, settings)
                 .to_builder()
                 .cookie(
@@ -393,6 +398,44 @@ fn scenarios() -> Vec<Scenario> {
                 Site::Minopa,
                 &[ANALYTICS_V1, "_ga=old"],
                 Answer::Raw(&["consent:reject-optional", "_ga=1"]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &[
+                "__Host-pref=; Max-Age=0; Path=/; Secure",
+                "__Secure-sid=; Max-Age=0; Path=/; Secure",
+            ],
+            expect_vary: true,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
+            ..scenario(
+                "prefixed names are purged with what browsers require of them",
+                Site::Prefixed(""),
+                &["__Host-pref=1; __Secure-sid=2"],
+                set(&[]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &[],
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
+            ..scenario(
+                "room for one purge: a rule's two variants go together or not at all",
+                Site::Prefixed("max_purge = 1"),
+                &["_ga=1; __Secure-sid=2"],
+                set(&[]),
+            )
+        },
+        Scenario {
+            expect_set_cookies: &[
+                "_ga=; Max-Age=0; Path=/",
+                "_ga=; Max-Age=0; Path=/; Domain=.example.com",
+            ],
+            expect_vary: true,
+            expect_consent: r#"{"state":"missing","granted":["essential"],"gpc":false,"source":null}"#,
+            ..scenario(
+                "room for two purges: the first rule's two variants",
+                Site::Prefixed("max_purge = 2"),
+                &["_ga=1; __Secure-sid=2"],
+                set(&[]),
             )
         },
         Scenario {

@@ -528,39 +528,6 @@ async fn report_only_reports_exactly_the_purges_enforcement_appends() {
 }
 
 #[actix_web::test]
-async fn prefixed_purges_carry_what_browsers_require_and_rules_are_never_split() {
-    let app = app!(ConsentMiddleware::new(prefixed("")));
-    let request = get("/set", &["__Host-pref=1; __Secure-sid=2"]).to_request();
-    let response = test::call_service(&app, request).await;
-    assert_eq!(
-        set_cookies(&response),
-        [
-            "__Host-pref=; Max-Age=0; Path=/; Secure",
-            "__Secure-sid=; Max-Age=0; Path=/; Secure",
-        ]
-    );
-    // Room for one value only: `_ga`'s two variants go together or not at all.
-    let app = app!(ConsentMiddleware::new(prefixed("max_purge = 1")));
-    let request = get("/set", &["_ga=1; __Secure-sid=2"]).to_request();
-    let response = test::call_service(&app, request).await;
-    assert!(
-        set_cookies(&response).is_empty(),
-        "{:?}",
-        set_cookies(&response)
-    );
-    let app = app!(ConsentMiddleware::new(prefixed("max_purge = 2")));
-    let request = get("/set", &["_ga=1; __Secure-sid=2"]).to_request();
-    let response = test::call_service(&app, request).await;
-    assert_eq!(
-        set_cookies(&response),
-        [
-            "_ga=; Max-Age=0; Path=/",
-            "_ga=; Max-Age=0; Path=/; Domain=.example.com"
-        ]
-    );
-}
-
-#[actix_web::test]
 async fn a_not_modified_response_is_judged_like_any_other() {
     let handler = || async {
         HttpResponse::NotModified()

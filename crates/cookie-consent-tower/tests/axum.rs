@@ -475,45 +475,6 @@ async fn report_only_reports_exactly_the_purges_enforcement_appends() {
 }
 
 #[tokio::test]
-async fn prefixed_purges_carry_what_browsers_require_and_rules_are_never_split() {
-    let serve_with = |settings: &'static str| {
-        serve(
-            Router::new()
-                .route("/set", get(set))
-                .layer(ConsentLayer::new(prefixed(settings))),
-        )
-    };
-    let addr = serve_with("").await;
-    assert_eq!(
-        get_(addr, "/set", &["__Host-pref=1; __Secure-sid=2"])
-            .await
-            .set_cookies(),
-        [
-            "__Host-pref=; Max-Age=0; Path=/; Secure",
-            "__Secure-sid=; Max-Age=0; Path=/; Secure",
-        ]
-    );
-    // Room for one value only: `_ga`'s two variants go together or not at all.
-    let addr = serve_with("max_purge = 1").await;
-    let answer = get_(addr, "/set", &["_ga=1; __Secure-sid=2"]).await;
-    assert!(
-        answer.set_cookies().is_empty(),
-        "{:?}",
-        answer.set_cookies()
-    );
-    let addr = serve_with("max_purge = 2").await;
-    assert_eq!(
-        get_(addr, "/set", &["_ga=1; __Secure-sid=2"])
-            .await
-            .set_cookies(),
-        [
-            "_ga=; Max-Age=0; Path=/",
-            "_ga=; Max-Age=0; Path=/; Domain=.example.com"
-        ]
-    );
-}
-
-#[tokio::test]
 async fn an_optional_consent_is_none_without_the_layer() {
     let maybe = |consent: Option<Consent>| async move {
         consent.map_or("no layer".to_owned(), |c| c.state().as_str().to_owned())
