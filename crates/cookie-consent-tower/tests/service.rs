@@ -130,30 +130,6 @@ async fn granted_categories_pass() {
 }
 
 #[tokio::test]
-async fn vary_is_not_duplicated() {
-    let response = run_with(
-        ConsentLayer::new(minopa("")),
-        request(&[]),
-        &["_ga=1"],
-        &[("vary", "Accept-Encoding, cookie, sec-gpc")],
-    )
-    .await;
-    assert_eq!(vary(&response), ["Accept-Encoding, cookie, sec-gpc"]);
-    let response = run_with(
-        ConsentLayer::new(minopa("")),
-        request(&[]),
-        &["_ga=1"],
-        &[("vary", "Accept-Encoding, cookie")],
-    )
-    .await;
-    assert_eq!(
-        vary(&response),
-        ["Accept-Encoding, cookie", "Sec-GPC"],
-        "only what is missing is added"
-    );
-}
-
-#[tokio::test]
 async fn report_only_changes_nothing_and_reports() {
     // Set in the policy file, or switched on the layer over an enforcing policy.
     let layers = [
@@ -356,27 +332,6 @@ fn the_layer_fits_axum_router_bounds() {
     let mut service = service;
     let future = tower::Service::call(&mut service, request(&[]));
     assert_future(&future);
-}
-
-#[tokio::test]
-async fn a_not_modified_response_is_judged_like_any_other() {
-    let handler = service_fn(|_request: Request<()>| async {
-        let mut response = Response::new(Full::new(Bytes::new()));
-        *response.status_mut() = http::StatusCode::NOT_MODIFIED;
-        for value in ["_ga=1", "next-auth.csrf-token=2"] {
-            response
-                .headers_mut()
-                .append(SET_COOKIE, HeaderValue::from_static(value));
-        }
-        Ok::<_, Infallible>(response)
-    });
-    let service = ConsentLayer::new(minopa("")).layer(handler);
-    let response = service.oneshot(request(&["_clck=1"])).await.unwrap();
-    assert_eq!(response.status(), http::StatusCode::NOT_MODIFIED);
-    assert_eq!(
-        set_cookies(&response),
-        ["next-auth.csrf-token=2", "_clck=; Max-Age=0; Path=/"]
-    );
 }
 
 #[tokio::test]

@@ -116,9 +116,22 @@ async fn demo_raw(
     query: web::Query<Vec<(String, String)>>,
 ) -> HttpResponse {
     let query = query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    match demo::demo_raw_cookies(**options, query) {
+    match demo::demo_raw(**options, query) {
         None => HttpResponse::NotFound().finish(),
-        Some(Ok(lines)) => with_cookies(HttpResponse::Ok(), lines).body("raw"),
+        Some(Ok(answer)) => {
+            let status = match answer.not_modified {
+                true => HttpResponse::NotModified(),
+                false => HttpResponse::Ok(),
+            };
+            let mut response = with_cookies(status, answer.set_cookies);
+            for vary in answer.vary {
+                response.append_header((VARY, vary));
+            }
+            match answer.not_modified {
+                true => response.finish(),
+                false => response.body("raw"),
+            }
+        }
         Some(Err(err)) => HttpResponse::BadRequest().body(err),
     }
 }

@@ -103,9 +103,22 @@ async fn demo_raw(
     Extension(options): Extension<demo::Options>,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
-    match demo::demo_raw_cookies(options, query.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+    match demo::demo_raw(options, query.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
         None => StatusCode::NOT_FOUND.into_response(),
-        Some(Ok(lines)) => with_cookies(lines, "raw"),
+        Some(Ok(answer)) => {
+            let status = match answer.not_modified {
+                true => StatusCode::NOT_MODIFIED,
+                false => StatusCode::OK,
+            };
+            let vary: Vec<_> = answer.vary.into_iter().map(|v| (VARY, v)).collect();
+            let body = if answer.not_modified { "" } else { "raw" };
+            (
+                status,
+                AppendHeaders(vary),
+                with_cookies(answer.set_cookies, body),
+            )
+                .into_response()
+        }
         Some(Err(err)) => (StatusCode::BAD_REQUEST, err).into_response(),
     }
 }

@@ -154,28 +154,43 @@ fn is_cookie_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-/// `/demo/raw?v=LINE&v=…`: each `v` verbatim, when [`Options::raw_set_cookie`]
-/// is on (`None`: answer 404). A line no header can carry (a control byte
-/// other than tab) is refused with the error, for a 400.
-pub fn demo_raw_cookies<'a>(
+/// What `/demo/raw` answers: `Set-Cookie` lines verbatim, `Vary` values the
+/// page already sends, and whether it is a `304 Not Modified`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RawAnswer {
+    /// Each `v`, verbatim.
+    pub set_cookies: Vec<String>,
+    /// Each `vary`.
+    pub vary: Vec<String>,
+    /// `status=304`.
+    pub not_modified: bool,
+}
+
+/// `/demo/raw?v=LINE&v=…&vary=VALUE&status=304`, when
+/// [`Options::raw_set_cookie`] is on (`None`: answer 404). A value no header
+/// can carry (a control byte other than tab) is refused with the error, for a 400.
+pub fn demo_raw<'a>(
     options: Options,
     query: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> Option<Result<Vec<String>, String>> {
+) -> Option<Result<RawAnswer, String>> {
     if !options.raw_set_cookie {
         return None;
     }
-    let lines: Vec<String> = query
-        .into_iter()
-        .filter(|(key, _)| *key == "v")
-        .map(|(_, line)| line.to_owned())
-        .collect();
-    let unsendable = lines
-        .iter()
-        .find(|line| line.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f));
-    Some(match unsendable {
-        Some(line) => Err(format!("{line:?} holds a control byte no header can carry")),
-        None => Ok(lines),
-    })
+    let mut answer = RawAnswer::default();
+    for (key, value) in query {
+        if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+            return Some(Err(format!(
+                "{value:?} holds a control byte no header can carry"
+            )));
+        }
+        match key {
+            "v" => answer.set_cookies.push(value.to_owned()),
+            "vary" => answer.vary.push(value.to_owned()),
+            "status" => answer.not_modified = value == "304",
+            _ => {}
+        }
+    }
+    Some(Ok(answer))
 }
 
 /// `/demo/consent`: `{"state":…,"granted":[…],"gpc":…,"source":…}`, the source
@@ -438,15 +453,26 @@ mod tests {
             assert!(set(&[("name", bad)]).is_err(), "{bad:?}");
             assert!(set(&[("delete", bad)]).is_err(), "{bad:?}");
         }
-        let lines = [("v", "_ga=1; Max-Age=0; Max-Age=1"), ("v", "x=\u{a0}")];
-        assert!(demo_raw_cookies(Options::default(), lines).is_none());
+        let lines = [
+            ("v", "_ga=1; Max-Age=0; Max-Age=1"),
+            ("v", "x=\u{a0}"),
+            ("vary", "Accept-Encoding"),
+            ("status", "304"),
+        ];
+        assert!(demo_raw(Options::default(), lines).is_none());
         let on = Options {
             raw_set_cookie: true,
         };
+        let answer = demo_raw(on, lines).unwrap().unwrap();
         assert_eq!(
-            demo_raw_cookies(on, lines).unwrap().unwrap(),
+            answer.set_cookies,
             ["_ga=1; Max-Age=0; Max-Age=1", "x=\u{a0}"]
         );
-        assert!(demo_raw_cookies(on, [("v", "a=1\n")]).unwrap().is_err());
+        assert_eq!(
+            (answer.vary, answer.not_modified),
+            (vec!["Accept-Encoding".to_owned()], true)
+        );
+        assert!(demo_raw(on, [("v", "a=1\n")]).unwrap().is_err());
+        assert!(demo_raw(on, [("vary", "a\r\nb")]).unwrap().is_err());
     }
 }
