@@ -69,7 +69,9 @@ function cookieDate(value) {
       // '1st': Chromium and RFC 6265 read it differently; in doubt, no part.
     } else if (day === null && t.length <= 2) {
       day = parseInt(t, 10);
-    } else if (year === null && t.length >= 2 && t.length <= 4) {
+    } else if (year === null && t.length <= 5) {
+      // Chromium takes it as the year; one or five digits: in doubt, no date.
+      if (t.length < 2 || t.length > 4) return null;
       year = parseInt(t, 10);
     }
   }

@@ -114,7 +114,12 @@ pub(crate) fn cookie_date(value: &[u8]) -> Option<i64> {
             // `1st`: Chromium and RFC 6265 read it differently; in doubt, no part.
         } else if day.is_none() && token.len() <= 2 {
             day = Some(leading_number(token));
-        } else if year.is_none() && (2..=4).contains(&token.len()) {
+        } else if year.is_none() && token.len() <= 5 {
+            // Chromium takes this number as the year; one or five digits are
+            // no year we read with confidence: in doubt, no date.
+            if !(2..=4).contains(&token.len()) {
+                return None;
+            }
             year = Some(leading_number(token));
         }
     }
@@ -265,6 +270,9 @@ mod tests {
             "01 jan 2000",
             "junk",
             "",
+            // A year Chromium would take that we do not read with confidence.
+            "DECEMBER\"12:34:56, 99999-1, 01",
+            "Wed, 01 Dec 7 2001 00:00:00 GMT",
         ] {
             assert_eq!(at(unreadable), None, "{unreadable}");
         }
