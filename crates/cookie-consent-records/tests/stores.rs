@@ -17,8 +17,13 @@ fn record(id: &str, recorded_at: &str, n: usize) -> ConsentRecord {
     }
 }
 
-fn stores() -> Vec<(String, Store)> {
-    let dir = std::env::temp_dir().join(format!("cookie-consent-stores-{}", std::process::id()));
+/// The stores, with a file of the test's own: tests run at once, and one
+/// test's fresh directory must not remove another's database.
+fn stores(test: &str) -> Vec<(String, Store)> {
+    let dir = std::env::temp_dir().join(format!(
+        "cookie-consent-stores-{}-{test}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut urls = vec![
@@ -43,7 +48,7 @@ fn stores() -> Vec<(String, Store)> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn records_read_back_as_written_oldest_first() {
-    for (url, store) in stores() {
+    for (url, store) in stores("read-back") {
         let id = format!("{:032x}", rand_id(&url));
         let other = format!("{:032x}", rand_id(&url) ^ 1);
         let written = [
@@ -72,7 +77,7 @@ async fn records_read_back_as_written_oldest_first() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn more_answers_at_once_than_one_transaction_takes_are_all_kept() {
-    for (url, store) in stores() {
+    for (url, store) in stores("many-at-once") {
         let id = format!("{:032x}", rand_id(&url) ^ 2);
         let inserts =
             (0..600).map(|n| store.insert(record(&id, &format!("2026-11-01T00:00:00.{n:06}Z"), n)));
