@@ -10,16 +10,13 @@ use bytes::Bytes;
 use cookie_consent_core::adapter::ResponseHeaders;
 use cookie_consent_core::{Consent, ConsentChoice, CookieRule, Policy, Signals};
 use cookie_consent_demo as demo;
+use cookie_consent_testing::policies::{with_settings as with, MIHARI, MINOPA, PREFIXED};
 use cookie_consent_tests::{
     memory_records, send, serve_actix_demo, serve_actix_demo_with, serve_axum_demo,
     serve_axum_demo_with,
 };
 use http_body_util::{BodyExt, Full};
 use tower::{Layer, ServiceExt};
-
-const MINOPA: &str = include_str!("../../examples/policies/minopa.toml");
-const MIHARI: &str = include_str!("../../examples/policies/mihari.toml");
-const PREFIXED: &str = include_str!("../../examples/policies/prefixed.toml");
 
 /// Which policy a scenario runs under.
 #[derive(Clone, Copy, Debug)]
@@ -39,23 +36,6 @@ enum Site {
 
 impl Site {
     fn policy(self) -> Policy {
-        let with = |base: &str, settings: &str| {
-            let keys: Vec<&str> = settings
-                .lines()
-                .filter_map(|l| l.split('=').next())
-                .map(str::trim)
-                .collect();
-            let kept: String = base
-                .lines()
-                .filter(|l| {
-                    !keys
-                        .iter()
-                        .any(|k| !k.is_empty() && l.starts_with(&format!("{k} =")))
-                })
-                .map(|l| format!("{l}\n"))
-                .collect();
-            Policy::from_toml_str(&format!("{settings}\n{kept}")).expect("a valid scenario policy")
-        };
         match self {
             Site::Minopa => with(MINOPA, ""),
             Site::Mihari => with(MIHARI, ""),

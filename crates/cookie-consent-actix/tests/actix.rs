@@ -8,23 +8,13 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use actix_web::{web, App, HttpRequest, HttpResponse, ResponseError};
 use bytes::Bytes;
+use cookie_consent_testing::policies::{self, billing, minopa, prefixed, MINOPA};
 use cookie_consent_actix::{Consent, ConsentExt, ConsentMiddleware, CookieRule, Event, Policy};
 
-const MINOPA: &str = include_str!("data/minopa.toml");
 const ANALYTICS: &str = r#"cookie-preferences={"categories":{"analytics":true},"revision":1}"#;
 
-fn minopa() -> Policy {
-    Policy::from_toml_str(MINOPA).unwrap()
-}
-
 fn with_settings(settings: &str) -> Policy {
-    let key = settings.split('=').next().unwrap().trim();
-    let base: String = MINOPA
-        .lines()
-        .filter(|l| !l.starts_with(&format!("{key} =")))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    Policy::from_toml_str(&format!("{settings}\n{base}")).unwrap()
+    policies::with_settings(MINOPA, settings)
 }
 
 /// `/set?name=A&name=B&delete=C`, as the demo sites serve it.
@@ -214,19 +204,6 @@ async fn without_the_middleware_the_extractor_answers_500_saying_what_to_do() {
     );
 }
 
-fn billing(site: &Policy) -> Policy {
-    let stripe = |name: &str| {
-        CookieRule::new(name, "essential")
-            .provider("Stripe")
-            .purpose("Fraud prevention")
-    };
-    site.to_builder()
-        .cookie(stripe("__stripe_mid"))
-        .cookie(stripe("__stripe_sid"))
-        .build()
-        .unwrap()
-}
-
 #[actix_web::test]
 async fn a_scope_and_a_resource_carry_their_own_policy() {
     let site = minopa();
@@ -352,13 +329,6 @@ async fn the_middleware_keeps_the_body_type_and_works_under_condition() {
     .await;
     let response = test::call_service(&app, get("/set?name=_ga", &[]).to_request()).await;
     assert!(set_cookies(&response).is_empty());
-}
-
-/// A policy whose purges need care: `__Secure-`, `__Host-` and domain rules.
-const PREFIXED: &str = include_str!("data/prefixed.toml");
-
-fn prefixed(settings: &str) -> Policy {
-    Policy::from_toml_str(&format!("{settings}\n{PREFIXED}")).unwrap()
 }
 
 #[actix_web::test]

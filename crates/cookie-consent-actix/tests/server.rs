@@ -4,12 +4,10 @@ use std::net::SocketAddr;
 
 use actix_web::http::header::SET_COOKIE;
 use actix_web::{web, App, HttpResponse, HttpServer};
-use bytes::Bytes;
-use cookie_consent_actix::{Consent, ConsentMiddleware, CookieRule, Policy};
-use http_body_util::{BodyExt, Empty};
-use hyper_util::rt::TokioIo;
+use cookie_consent_actix::{Consent, ConsentMiddleware};
+use cookie_consent_testing::client::send;
+use cookie_consent_testing::policies::{billing, mihari};
 
-const MIHARI: &str = include_str!("data/mihari.toml");
 
 async fn set(query: web::Query<Vec<(String, String)>>) -> HttpResponse {
     let mut response = HttpResponse::Ok();
@@ -25,12 +23,8 @@ async fn state(consent: Consent) -> String {
 
 /// Starts a server on a free loopback port; it runs until the test's runtime ends.
 fn serve() -> SocketAddr {
-    let site = Policy::from_toml_str(MIHARI).unwrap();
-    let billing = site
-        .to_builder()
-        .cookie(CookieRule::new("__stripe_mid", "essential").provider("Stripe"))
-        .build()
-        .unwrap();
+    let site = mihari();
+    let billing = billing(&site);
     let server = HttpServer::new(move || {
         App::new()
             .service(
@@ -53,27 +47,10 @@ fn serve() -> SocketAddr {
 
 /// One GET over a fresh HTTP/1.1 connection: the Set-Cookie names and the body.
 async fn get(addr: SocketAddr, path: &str, cookie: Option<&str>) -> (Vec<String>, String) {
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    actix_web::rt::spawn(connection);
-    let mut request = hyper::Request::get(path).header("host", addr.to_string());
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    let response = sender
-        .send_request(request.body(Empty::<Bytes>::new()).unwrap())
-        .await
-        .unwrap();
-    let names = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().split('=').next().unwrap().to_owned())
-        .collect();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (names, String::from_utf8(body.to_vec()).unwrap())
+    let headers: Vec<(&str, &str)> = cookie.iter().map(|c| ("cookie", *c)).collect();
+    let reply = send(addr, "GET", path, &headers, "").await;
+    let names = reply.set_cookie_names().into_iter().map(str::to_owned).collect();
+    (names, reply.body)
 }
 
 #[actix_web::test]

@@ -3,22 +3,15 @@
 use std::net::SocketAddr;
 
 use axum::extract::Query;
-use axum::http::header::{LOCATION, SET_COOKIE, VARY};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::StatusCode;
 use axum::response::{AppendHeaders, IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
-use bytes::Bytes;
+use cookie_consent_testing::client::{send, Reply};
+use cookie_consent_testing::policies::{billing, minopa, prefixed, MINOPA};
 use cookie_consent_tower::{Consent, ConsentLayer, CookieRule, Policy};
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, TcpStream};
-
-const MINOPA: &str = include_str!("data/minopa.toml");
-
-fn minopa() -> Policy {
-    Policy::from_toml_str(MINOPA).unwrap()
-}
+use tokio::net::TcpListener;
 
 /// Serves `app` on a free loopback port for the rest of the test.
 async fn serve(app: Router) -> SocketAddr {
@@ -28,81 +21,13 @@ async fn serve(app: Router) -> SocketAddr {
     addr
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn set_cookies(&self) -> Vec<&str> {
-        self.headers
-            .get_all(SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap())
-            .collect()
-    }
-
-    fn set_cookie_names(&self) -> Vec<&str> {
-        self.set_cookies()
-            .iter()
-            .map(|v| v.split('=').next().unwrap())
-            .collect()
-    }
-
-    fn vary(&self) -> Vec<&str> {
-        self.headers
-            .get_all(VARY)
-            .iter()
-            .map(|v| v.to_str().unwrap())
-            .collect()
-    }
-}
-
 /// One request over a fresh HTTP/1.1 connection.
-async fn fetch(addr: SocketAddr, method: &str, path: &str, cookies: &[&str]) -> Answer {
+async fn fetch(addr: SocketAddr, method: &str, path: &str, cookies: &[&str]) -> Reply {
     let headers: Vec<(&str, &str)> = cookies.iter().map(|c| ("cookie", *c)).collect();
     send(addr, method, path, &headers, "").await
 }
 
-/// One request with these headers and body over a fresh HTTP/1.1 connection.
-async fn send(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &'static str,
-) -> Answer {
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let mut request = hyper::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", addr.to_string());
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = sender
-        .send_request(
-            request
-                .body(Full::new(Bytes::from_static(body.as_bytes())))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let (parts, body) = response.into_parts();
-    let body = body.collect().await.unwrap().to_bytes();
-    Answer {
-        status: parts.status,
-        headers: parts.headers,
-        body: String::from_utf8(body.to_vec()).unwrap(),
-    }
-}
-
-async fn get_(addr: SocketAddr, path: &str, cookies: &[&str]) -> Answer {
+async fn get_(addr: SocketAddr, path: &str, cookies: &[&str]) -> Reply {
     fetch(addr, "GET", path, cookies).await
 }
 
@@ -135,9 +60,9 @@ async fn a_served_router_filters_set_cookie() {
     let addr = serve(app).await;
     let path = "/set?name=next-auth.session-token&name=_ga&name=theme&name=_clck";
     let answer = get_(addr, path, &[]).await;
-    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.status, 200);
     assert_eq!(answer.set_cookie_names(), ["next-auth.session-token"]);
-    assert_eq!(answer.vary(), ["Cookie, Sec-GPC"], "Minopa honours GPC");
+    assert_eq!(answer.vary, ["Cookie, Sec-GPC"], "Minopa honours GPC");
     assert_eq!(answer.body, "set");
     let answer = get_(addr, path, &[ANALYTICS]).await;
     assert_eq!(
@@ -167,7 +92,7 @@ async fn handlers_read_consent_and_render_accordingly() {
 async fn without_the_layer_the_extractor_answers_500_saying_what_to_do() {
     let addr = serve(Router::new().route("/", get(home))).await;
     let answer = get_(addr, "/", &[]).await;
-    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(answer.status, 500);
     assert!(
         answer
             .body
@@ -202,27 +127,14 @@ async fn redirects_head_and_errors_are_filtered() {
         .layer(ConsentLayer::new(minopa()));
     let addr = serve(app).await;
     let answer = get_(addr, "/redirect", &[]).await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(answer.status, 303);
     assert_eq!(answer.headers[LOCATION], "/");
-    assert_eq!(answer.set_cookies(), ["next-auth.csrf-token=1"]);
+    assert_eq!(answer.set_cookies, ["next-auth.csrf-token=1"]);
     let answer = get_(addr, "/error", &[]).await;
-    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(answer.set_cookies().is_empty());
+    assert_eq!(answer.status, 500);
+    assert!(answer.set_cookies.is_empty());
     let answer = fetch(addr, "HEAD", "/set?name=_ga&name=next-auth.csrf-token", &[]).await;
     assert_eq!(answer.set_cookie_names(), ["next-auth.csrf-token"]);
-}
-
-fn billing(site: &Policy) -> Policy {
-    let stripe = |name: &str| {
-        CookieRule::new(name, "essential")
-            .provider("Stripe")
-            .purpose("Fraud prevention")
-    };
-    site.to_builder()
-        .cookie(stripe("__stripe_mid"))
-        .cookie(stripe("__stripe_sid"))
-        .build()
-        .unwrap()
 }
 
 #[tokio::test]
@@ -242,15 +154,15 @@ async fn a_nested_router_carries_its_own_policy() {
     let answer = get_(addr, &format!("/billing/set{query}"), &[]).await;
     assert_eq!(answer.set_cookie_names(), ["__stripe_mid", "__stripe_sid"]);
     assert_eq!(
-        answer.vary(),
+        answer.vary,
         ["Cookie, Sec-GPC"],
         "the outer layer passes the response through"
     );
     let answer = get_(addr, &format!("/set{query}"), &[]).await;
     assert!(
-        answer.set_cookies().is_empty(),
+        answer.set_cookies.is_empty(),
         "{:?}",
-        answer.set_cookies()
+        answer.set_cookies
     );
 }
 
@@ -271,7 +183,7 @@ async fn a_route_layer_carries_its_own_policy() {
     );
     assert!(get_(addr, "/set?name=__stripe_mid", &[])
         .await
-        .set_cookies()
+        .set_cookies
         .is_empty());
 }
 
@@ -334,13 +246,6 @@ async fn tower_sessions_session_cookie_passes_when_the_layer_is_outside() {
         ["id"],
         "the session cookie passes and _clck goes"
     );
-}
-
-/// A policy whose purges need care: `__Secure-`, `__Host-` and domain rules.
-const PREFIXED: &str = include_str!("data/prefixed.toml");
-
-fn prefixed(settings: &str) -> Policy {
-    Policy::from_toml_str(&format!("{settings}\n{PREFIXED}")).unwrap()
 }
 
 #[tokio::test]
@@ -424,18 +329,18 @@ async fn a_response_rendered_from_the_consent_varies_on_it() {
     let addr = serve(app(minopa())).await;
     for path in ["/extractor", "/extension"] {
         assert_eq!(
-            get_(addr, path, &[]).await.vary(),
+            get_(addr, path, &[]).await.vary,
             ["Cookie, Sec-GPC"],
             "{path}"
         );
     }
     let unread = get_(addr, "/unread", &[]).await;
-    assert!(unread.vary().is_empty(), "{:?}", unread.vary());
+    assert!(unread.vary.is_empty(), "{:?}", unread.vary);
     let minopa_dnt =
         Policy::from_toml_str(&MINOPA.replace("honor_dnt = false", "honor_dnt = true"));
     let addr = serve(app(minopa_dnt.unwrap())).await;
     assert_eq!(
-        get_(addr, "/extractor", &[]).await.vary(),
+        get_(addr, "/extractor", &[]).await.vary,
         ["Cookie, Sec-GPC, DNT"]
     );
 }
@@ -456,7 +361,7 @@ async fn report_only_reports_exactly_the_purges_enforcement_appends() {
         // The response sets `_ga` anew: stripped, so the old one must still be expired.
         let answer = get_(addr, "/set?name=_ga", &["_ga=old; __Secure-sid=1"]).await;
         let purged = events.lock().unwrap().clone();
-        let set_cookies: Vec<String> = answer.set_cookies().iter().map(|v| v.to_string()).collect();
+        let set_cookies: Vec<String> = answer.set_cookies.iter().map(|v| v.to_string()).collect();
         (purged, set_cookies)
     };
     let (reported, unchanged) = run("enforcement = \"report-only\"").await;
@@ -483,7 +388,7 @@ async fn an_optional_consent_is_none_without_the_layer() {
     let answer = get_(bare, "/", &[]).await;
     assert_eq!(
         (answer.status, answer.body.as_str()),
-        (StatusCode::OK, "no layer")
+        (200, "no layer")
     );
     let layered = serve(
         Router::new()

@@ -5,31 +5,16 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use cookie_consent_core::adapter::NestingMark;
+use cookie_consent_testing::policies::{with_settings, MINOPA};
 use cookie_consent_tower::{ConsentLayer, Event, Policy};
 use http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE, VARY};
 use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full, StreamBody};
 use tower::{service_fn, Layer, ServiceExt};
 
-const MINOPA: &str = include_str!("data/minopa.toml");
-
 /// The Minopa policy, with the top-level settings in `overrides` replacing its own.
 fn minopa(overrides: &str) -> Policy {
-    let keys: Vec<&str> = overrides
-        .lines()
-        .filter_map(|l| l.split('=').next())
-        .map(str::trim)
-        .collect();
-    let base: String = MINOPA
-        .lines()
-        .filter(|l| {
-            !keys
-                .iter()
-                .any(|k| !k.is_empty() && l.starts_with(&format!("{k} =")))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect();
-    Policy::from_toml_str(&format!("{overrides}\n{base}")).unwrap()
+    with_settings(MINOPA, overrides)
 }
 
 const ANALYTICS: &str = r#"cookie-preferences={"categories":{"analytics":true},"revision":1}"#;
