@@ -10,11 +10,15 @@ use cookie_consent_core::{ConsentAnswer, ConsentPost, Recording, CONSENT_FORM_LI
 use crate::ConsentExt;
 
 static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+static SEC_FETCH_MODE: HeaderName = HeaderName::from_static("sec-fetch-mode");
+static SEC_FETCH_USER: HeaderName = HeaderName::from_static("sec-fetch-user");
 
 /// The consent endpoint as an actix-web route: it answers the
 /// banner's form with the consent cookie and a `303` back to the page the
 /// visitor was on, and refuses with `403` and no cookie a write that another
-/// site sent ([`ConsentPost::is_same_origin`]).
+/// site sent ([`ConsentPost::is_same_origin`]) or that the browser marks as a
+/// script's rather than the visitor's ([`ConsentPost::is_scripted`]; a
+/// JavaScript banner needs `[consent_cookie] allow_scripted_writes`).
 ///
 /// It writes the consent cookie of the policy that the
 /// [`ConsentMiddleware`](crate::ConsentMiddleware) around it enforces:
@@ -31,7 +35,7 @@ static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 /// ```
 ///
 /// Answers: `303` with `Location` and `Set-Cookie`; `403` for another site's
-/// write; `400` for a form with no known `action`; `413` for a body over
+/// write or a script's; `400` for a form with no known `action`; `413` for a body over
 /// [`CONSENT_FORM_LIMIT`]; `500` without a `ConsentMiddleware` around it.
 /// [`recorded_consent_endpoint`] also records every answer.
 pub fn consent_endpoint() -> actix_web::Route {
@@ -89,6 +93,8 @@ async fn answer(
         host: header(&HOST).or_else(|| request.uri().authority().map(|a| a.as_str().as_bytes())),
         origin: header(&ORIGIN),
         sec_fetch_site: header(&SEC_FETCH_SITE),
+        sec_fetch_mode: header(&SEC_FETCH_MODE),
+        sec_fetch_user: header(&SEC_FETCH_USER),
         referer: header(&REFERER),
         form: &form,
         cookies: &cookies,

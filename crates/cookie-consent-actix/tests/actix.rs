@@ -8,8 +8,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use actix_web::{web, App, HttpRequest, HttpResponse, ResponseError};
 use bytes::Bytes;
-use cookie_consent_testing::policies::{self, billing, minopa, prefixed, MINOPA};
 use cookie_consent_actix::{Consent, ConsentExt, ConsentMiddleware, CookieRule, Event, Policy};
+use cookie_consent_testing::policies::{self, billing, minopa, prefixed, MINOPA};
 
 const ANALYTICS: &str = r#"cookie-preferences={"categories":{"analytics":true},"revision":1}"#;
 

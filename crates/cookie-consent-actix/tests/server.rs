@@ -8,7 +8,6 @@ use cookie_consent_actix::{Consent, ConsentMiddleware};
 use cookie_consent_testing::client::send;
 use cookie_consent_testing::policies::{billing, mihari};
 
-
 async fn set(query: web::Query<Vec<(String, String)>>) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     for (_, name) in query.iter() {
@@ -49,7 +48,11 @@ fn serve() -> SocketAddr {
 async fn get(addr: SocketAddr, path: &str, cookie: Option<&str>) -> (Vec<String>, String) {
     let headers: Vec<(&str, &str)> = cookie.iter().map(|c| ("cookie", *c)).collect();
     let reply = send(addr, "GET", path, &headers, "").await;
-    let names = reply.set_cookie_names().into_iter().map(str::to_owned).collect();
+    let names = reply
+        .set_cookie_names()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     (names, reply.body)
 }
 

@@ -53,6 +53,7 @@ mod records;
 mod render;
 mod review;
 mod signal;
+mod signing;
 mod source;
 mod syntax;
 
@@ -79,4 +80,5 @@ pub use records::{
 pub use render::{
     BannerButton, BannerCategory, BannerView, CookieView, Locale, PolicyCategory, PolicyView,
 };
+pub use signing::{KeyError, SigningKeys, MIN_KEY_LEN};
 pub use source::{ConsentFormat, ConsentSource, FormatReading};

@@ -48,13 +48,20 @@ pub use crate::postgres::PostgresStore;
 pub use crate::sqlite::SqliteStore;
 
 /// The `consent_records` table, and the index records are looked up by.
+/// A table of 0.1 lacks `scripted`: each store adds it ([`SCRIPTED_COLUMN`]).
 pub const SCHEMA: &str = "\
 CREATE TABLE IF NOT EXISTS consent_records (
   id TEXT NOT NULL, recorded_at TEXT NOT NULL, action TEXT NOT NULL, granted TEXT NOT NULL,
-  revision INTEGER NOT NULL, policy_digest TEXT NOT NULL, user_agent TEXT NOT NULL, ip TEXT NOT NULL
+  revision INTEGER NOT NULL, policy_digest TEXT NOT NULL, user_agent TEXT NOT NULL, ip TEXT NOT NULL,
+  scripted BOOLEAN NOT NULL DEFAULT FALSE
 );
 CREATE INDEX IF NOT EXISTS consent_records_id ON consent_records (id);
 ";
+
+/// The migration of a table made by 0.1, which has no `scripted` column:
+/// its records were all forms the visitor submitted, so they read false.
+pub const SCRIPTED_COLUMN: &str =
+    "ALTER TABLE consent_records ADD COLUMN scripted BOOLEAN NOT NULL DEFAULT FALSE";
 
 /// A store named by a URL, as `CONSENT_RECORDS` and `cookie-consent records
 /// export --store` take it.

@@ -11,7 +11,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls};
 
 use crate::queue::{answer_batch, take_batch, Job, Queue};
-use crate::{without_password, OpenError, SCHEMA};
+use crate::{without_password, OpenError, SCHEMA, SCRIPTED_COLUMN};
 
 /// The advisory lock held while the table is created: "cookiere" in ASCII.
 const SCHEMA_LOCK: i64 = 0x636f_6f6b_6965_7265;
@@ -138,8 +138,11 @@ async fn connected<'c>(
         });
         // Servers starting together would race to create the table (`IF NOT
         // EXISTS` is not atomic in PostgreSQL): one at a time, under a lock.
-        let create =
-            format!("BEGIN; SELECT pg_advisory_xact_lock({SCHEMA_LOCK}); {SCHEMA} COMMIT;");
+        // A table of 0.1 gains `scripted` under the same lock.
+        let migrate = SCRIPTED_COLUMN.replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS");
+        let create = format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({SCHEMA_LOCK}); {SCHEMA} {migrate}; COMMIT;"
+        );
         new.batch_execute(&create)
             .await
             .map_err(|e| format!("{label}: creating the table: {}", with_causes(&e)))?;
@@ -163,15 +166,15 @@ fn with_causes(error: &dyn std::error::Error) -> String {
 async fn insert_all(client: &Client, records: &[&ConsentRecord]) -> Result<(), String> {
     let mut sql = String::from(
         "INSERT INTO consent_records \
-         (id, recorded_at, action, granted, revision, policy_digest, user_agent, ip) VALUES ",
+         (id, recorded_at, action, granted, revision, policy_digest, user_agent, ip, scripted) VALUES ",
     );
-    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(records.len() * 8);
+    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(records.len() * 9);
     for (i, r) in records.iter().enumerate() {
-        let n = i * 8;
+        let n = i * 9;
         let comma = if i > 0 { "," } else { "" };
         let _ = write!(
             sql,
-            "{comma}(${},${},${},${},${}::int8,${},${},${})",
+            "{comma}(${},${},${},${},${}::int8,${},${},${},${})",
             n + 1,
             n + 2,
             n + 3,
@@ -179,7 +182,8 @@ async fn insert_all(client: &Client, records: &[&ConsentRecord]) -> Result<(), S
             n + 5,
             n + 6,
             n + 7,
-            n + 8
+            n + 8,
+            n + 9
         );
         params.extend([
             &r.id as &(dyn ToSql + Sync),
@@ -190,6 +194,7 @@ async fn insert_all(client: &Client, records: &[&ConsentRecord]) -> Result<(), S
             &r.policy_digest,
             &r.user_agent,
             &r.ip,
+            &r.scripted,
         ]);
     }
     client
@@ -202,7 +207,7 @@ async fn insert_all(client: &Client, records: &[&ConsentRecord]) -> Result<(), S
 async fn select(client: &Client, query: &RecordQuery) -> Result<Vec<ConsentRecord>, String> {
     let rows = client
         .query(
-            "SELECT id, recorded_at, action, granted, revision::int8, policy_digest, user_agent, ip \
+            "SELECT id, recorded_at, action, granted, revision::int8, policy_digest, user_agent, ip, scripted \
              FROM consent_records \
              WHERE ($1::text IS NULL OR id = $1::text) AND ($2::text IS NULL OR recorded_at >= $2::text) \
              ORDER BY recorded_at",
@@ -221,6 +226,7 @@ async fn select(client: &Client, query: &RecordQuery) -> Result<Vec<ConsentRecor
                 policy_digest: row.try_get(5)?,
                 user_agent: row.try_get(6)?,
                 ip: row.try_get(7)?,
+                scripted: row.try_get(8)?,
             })
         })
         .collect::<Result<_, tokio_postgres::Error>>()

@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use tokio::sync::mpsc;
 
 use crate::queue::{answer_batch, take_batch, Job, Queue};
-use crate::{OpenError, DEFAULT_DEADLINE, SCHEMA};
+use crate::{OpenError, DEFAULT_DEADLINE, SCHEMA, SCRIPTED_COLUMN};
 
 /// Consent records in SQLite: a file (several processes may share it), or
 /// memory (gone with the process: for demos and tests). One connection on a
@@ -105,6 +105,14 @@ fn prepare(connection: Connection) -> rusqlite::Result<Connection> {
     connection.pragma_update(None, "journal_mode", "DELETE")?;
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.execute_batch(SCHEMA)?;
+    let has_scripted: bool = connection.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('consent_records') WHERE name = 'scripted'",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_scripted {
+        connection.execute_batch(SCRIPTED_COLUMN)?;
+    }
     Ok(connection)
 }
 
@@ -140,8 +148,8 @@ fn insert_all<'r>(
     {
         let mut insert = transaction.prepare(
             "INSERT INTO consent_records \
-             (id, recorded_at, action, granted, revision, policy_digest, user_agent, ip) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             (id, recorded_at, action, granted, revision, policy_digest, user_agent, ip, scripted) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         for r in records {
             insert.execute(params![
@@ -152,7 +160,8 @@ fn insert_all<'r>(
                 r.revision,
                 r.policy_digest,
                 r.user_agent,
-                r.ip
+                r.ip,
+                r.scripted
             ])?;
         }
     }
@@ -161,7 +170,7 @@ fn insert_all<'r>(
 
 fn select(connection: &Connection, query: &RecordQuery) -> rusqlite::Result<Vec<ConsentRecord>> {
     let mut statement = connection.prepare(
-        "SELECT id, recorded_at, action, granted, revision, policy_digest, user_agent, ip \
+        "SELECT id, recorded_at, action, granted, revision, policy_digest, user_agent, ip, scripted \
          FROM consent_records \
          WHERE (?1 IS NULL OR id = ?1) AND (?2 IS NULL OR recorded_at >= ?2) \
          ORDER BY recorded_at, rowid",
@@ -176,6 +185,7 @@ fn select(connection: &Connection, query: &RecordQuery) -> rusqlite::Result<Vec<
             policy_digest: row.get(5)?,
             user_agent: row.get(6)?,
             ip: row.get(7)?,
+            scripted: row.get(8)?,
         })
     })?;
     rows.collect()

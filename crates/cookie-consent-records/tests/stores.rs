@@ -14,6 +14,7 @@ fn record(id: &str, recorded_at: &str, n: usize) -> ConsentRecord {
         policy_digest: "ab".repeat(32),
         user_agent: format!("agent-{n} \u{e9}'\"; DROP TABLE consent_records; --"),
         ip: "2001:db8:1::".to_owned(),
+        scripted: n % 2 == 1,
     }
 }
 
@@ -99,19 +100,25 @@ fn rand_id(url: &str) -> u128 {
     nanos ^ (url.len() as u128) << 100
 }
 
-/// Servers starting together on a new database all create the table at
-/// once: each must find it there, none fail.
+/// A new database on the PostgreSQL of `COOKIE_CONSENT_POSTGRES`, and a
+/// connection to drop it with; `None` outside CI when none is set.
 #[cfg(feature = "postgres")]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stores_starting_together_on_a_new_database_all_work() {
+struct FreshDatabase {
+    admin: tokio_postgres::Client,
+    database: String,
+    url: String,
+}
+
+#[cfg(feature = "postgres")]
+async fn fresh_database(prefix: &str) -> Option<FreshDatabase> {
     let Ok(url) = std::env::var("COOKIE_CONSENT_POSTGRES") else {
         assert!(
             std::env::var_os("CI").is_none(),
             "COOKIE_CONSENT_POSTGRES is not set"
         );
-        return;
+        return None;
     };
-    let database = format!("race_{}", rand_id(&url) % 1_000_000_000_000);
+    let database = format!("{prefix}_{}", rand_id(&url) % 1_000_000_000_000);
     let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
         .unwrap();
@@ -121,7 +128,27 @@ async fn stores_starting_together_on_a_new_database_all_work() {
         .await
         .unwrap();
     let (base, _) = url.rsplit_once('/').unwrap();
-    let fresh = format!("{base}/{database}");
+    let url = format!("{base}/{database}");
+    Some(FreshDatabase {
+        admin,
+        database,
+        url,
+    })
+}
+
+/// Servers starting together on a new database all create the table at
+/// once: each must find it there, none fail.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stores_starting_together_on_a_new_database_all_work() {
+    let Some(FreshDatabase {
+        admin,
+        database,
+        url: fresh,
+    }) = fresh_database("race").await
+    else {
+        return;
+    };
     let stores: Vec<Store> = (0..8).map(|_| open(&fresh).unwrap()).collect();
     let inserts = stores
         .iter()
@@ -135,6 +162,91 @@ async fn stores_starting_together_on_a_new_database_all_work() {
         .unwrap();
     assert_eq!(kept.len(), 8);
     drop(stores);
+    let _ = admin
+        .batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)"))
+        .await;
+}
+
+/// What 0.1 created: the table without `scripted`.
+const TABLE_OF_0_1: &str = "CREATE TABLE consent_records (
+  id TEXT NOT NULL, recorded_at TEXT NOT NULL, action TEXT NOT NULL, granted TEXT NOT NULL,
+  revision INTEGER NOT NULL, policy_digest TEXT NOT NULL, user_agent TEXT NOT NULL, ip TEXT NOT NULL);
+INSERT INTO consent_records VALUES
+  ('old', '2026-01-01T00:00:00.000000Z', 'save', 'essential', 1, 'ab', 'agent', '');";
+
+/// The record 0.1 wrote above, as it reads after the migration.
+fn old_record() -> ConsentRecord {
+    ConsentRecord {
+        id: "old".to_owned(),
+        recorded_at: "2026-01-01T00:00:00.000000Z".to_owned(),
+        action: "save".to_owned(),
+        granted: "essential".to_owned(),
+        revision: 1,
+        policy_digest: "ab".to_owned(),
+        user_agent: "agent".to_owned(),
+        ip: String::new(),
+        scripted: false,
+    }
+}
+
+/// Opening a store on a table of 0.1 adds `scripted`: old records read
+/// false, new ones keep theirs.
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "current_thread")]
+async fn a_sqlite_table_of_0_1_gains_the_scripted_column() {
+    let dir = std::env::temp_dir().join(format!(
+        "cookie-consent-stores-{}-migration",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("records.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(TABLE_OF_0_1)
+        .unwrap();
+    let store = open(&format!("sqlite:{}", path.display())).unwrap();
+    let new = ConsentRecord {
+        scripted: true,
+        ..record("new", "2026-02-01T00:00:00.000000Z", 1)
+    };
+    store.insert(new.clone()).await.unwrap();
+    let all = store.select(&RecordQuery::all()).await.unwrap();
+    assert_eq!(all, [old_record(), new]);
+    drop(store);
+    // Opened again, the column is there: nothing to migrate, nothing lost.
+    let again = open(&format!("sqlite:{}", path.display())).unwrap();
+    assert_eq!(again.select(&RecordQuery::all()).await.unwrap().len(), 2);
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_table_of_0_1_gains_the_scripted_column() {
+    let Some(FreshDatabase {
+        admin,
+        database,
+        url: fresh,
+    }) = fresh_database("old").await
+    else {
+        return;
+    };
+    let (old, connection) = tokio_postgres::connect(&fresh, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    old.batch_execute(TABLE_OF_0_1).await.unwrap();
+    drop(old);
+    let store = open(&fresh).unwrap();
+    let new = ConsentRecord {
+        scripted: true,
+        ..record("new", "2026-02-01T00:00:00.000000Z", 1)
+    };
+    store.insert(new.clone()).await.unwrap();
+    assert_eq!(
+        store.select(&RecordQuery::all()).await.unwrap(),
+        [old_record(), new]
+    );
+    drop(store);
     let _ = admin
         .batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)"))
         .await;

@@ -18,11 +18,15 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use tower_service::Service;
 
 static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+static SEC_FETCH_MODE: HeaderName = HeaderName::from_static("sec-fetch-mode");
+static SEC_FETCH_USER: HeaderName = HeaderName::from_static("sec-fetch-user");
 
 /// The consent endpoint as a Tower service: it answers the
 /// banner's form with the consent cookie and a `303` back to the page the
 /// visitor was on, and refuses with `403` and no cookie a write that another
-/// site sent ([`ConsentPost::is_same_origin`]).
+/// site sent ([`ConsentPost::is_same_origin`]) or that the browser marks as a
+/// script's rather than the visitor's ([`ConsentPost::is_scripted`]; a
+/// JavaScript banner needs `[consent_cookie] allow_scripted_writes`).
 ///
 /// It writes the consent cookie of the policy that the [`ConsentLayer`]
 /// around it enforces, so route it inside that layer:
@@ -45,7 +49,7 @@ static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 /// header's.
 ///
 /// Answers: `303` with `Location` and `Set-Cookie`; `403` for another site's
-/// write; `400` for a form with no known `action`; `405` for anything but
+/// write or a script's; `400` for a form with no known `action`; `405` for anything but
 /// `POST`; `413` for a body over [`CONSENT_FORM_LIMIT`]; `503` when the
 /// answer could not be recorded; `500` without a `ConsentLayer` around it.
 ///
@@ -140,6 +144,8 @@ where
         host: header(&HOST).or_else(|| parts.uri.authority().map(|a| a.as_str().as_bytes())),
         origin: header(&ORIGIN),
         sec_fetch_site: header(&SEC_FETCH_SITE),
+        sec_fetch_mode: header(&SEC_FETCH_MODE),
+        sec_fetch_user: header(&SEC_FETCH_USER),
         referer: header(&REFERER),
         form: &form,
         cookies: &cookies,

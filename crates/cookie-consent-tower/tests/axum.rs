@@ -159,11 +159,7 @@ async fn a_nested_router_carries_its_own_policy() {
         "the outer layer passes the response through"
     );
     let answer = get_(addr, &format!("/set{query}"), &[]).await;
-    assert!(
-        answer.set_cookies.is_empty(),
-        "{:?}",
-        answer.set_cookies
-    );
+    assert!(answer.set_cookies.is_empty(), "{:?}", answer.set_cookies);
 }
 
 #[tokio::test]
@@ -386,10 +382,7 @@ async fn an_optional_consent_is_none_without_the_layer() {
     };
     let bare = serve(Router::new().route("/", get(maybe))).await;
     let answer = get_(bare, "/", &[]).await;
-    assert_eq!(
-        (answer.status, answer.body.as_str()),
-        (200, "no layer")
-    );
+    assert_eq!((answer.status, answer.body.as_str()), (200, "no layer"));
     let layered = serve(
         Router::new()
             .route("/", get(maybe))

@@ -4,7 +4,7 @@
 use super::{common_form, record, Consent, Decider, Reading, Signals};
 use crate::category::CategorySet;
 use crate::clock::Now;
-use crate::policy::Policy;
+use crate::policy::{Policy, Signing};
 use crate::signal::{self, Honoured};
 use crate::source::Format;
 use crate::syntax::cookie_pairs;
@@ -50,13 +50,15 @@ impl Policy {
         let consent_name = inner.consent_name().as_bytes();
         let mut reading = Reading::MISSING;
         let mut present = CategorySet::EMPTY;
+        // A signed value is verified before it is read: the in-place reading is for unsigned ones.
+        let unsigned = matches!(self.signing(), Signing::Off);
         // One pass over each header, pair by pair (split at `;`, trimmed, those
         // without `=` skipped): the consent cookies, and the categories of the rest.
         for header in cookie_headers {
             let mut rest = header.as_ref();
             while !rest.is_empty() {
                 let text = rest.trim_ascii_start();
-                if let Some(value) = consent_value_start(text, consent_name) {
+                if let Some(value) = consent_value_start(text, consent_name).filter(|_| unsigned) {
                     // The common form, read in place: its end is found by reading it.
                     if let Some((record, after)) =
                         common_form::read_prefix(value, &inner.categories)
@@ -82,7 +84,7 @@ impl Policy {
                 };
                 let name = pair[..eq].trim_ascii();
                 if name == consent_name {
-                    reading.add(self, pair[eq + 1..].trim_ascii(), now);
+                    self.add_own_value(&mut reading, name, pair[eq + 1..].trim_ascii(), now);
                 } else if let Some(rule) = inner.names.lookup(name) {
                     present = present.with(CategorySet::single(inner.rule_category[rule]));
                 }
@@ -131,7 +133,7 @@ impl Policy {
                 Format::CookieConsent => {
                     let name = source.cookie.as_bytes();
                     for (_, value) in headers().flat_map(cookie_pairs).filter(|(n, _)| *n == name) {
-                        reading.add(self, value, now);
+                        self.add_own_value(&mut reading, name, value, now);
                     }
                 }
                 _ => source.read_each(headers(), inner.settings.revision, |read| {
@@ -157,6 +159,28 @@ impl Policy {
         consent.present = present;
         consent.source = source;
         consent
+    }
+}
+
+impl Policy {
+    /// Adds one value of a cookie this library writes: when the consent is
+    /// signed, only a value whose MAC verifies for this name is read; any
+    /// other is Invalid.
+    fn add_own_value(&self, reading: &mut Reading, name: &[u8], raw: &[u8], now: &Now) {
+        match self.signing() {
+            Signing::Off => reading.add(self, raw, now),
+            Signing::Keys(keys) => match keys.verify(name, raw) {
+                Some(value) => reading.add(self, value, now),
+                None => {
+                    keys.warn_unverified(now.get());
+                    reading.add_record(self, None, now);
+                }
+            },
+            Signing::KeysMissing => {
+                crate::signing::warn_keys_missing(now.get());
+                reading.add_record(self, None, now);
+            }
+        }
     }
 }
 

@@ -594,3 +594,133 @@ proptest::proptest! {
         );
     }
 }
+
+mod signed {
+    use super::*;
+    use crate::{ConsentChoice, SigningKeys};
+
+    fn keys(seed: u8) -> SigningKeys {
+        SigningKeys::new([[seed; 32]]).unwrap()
+    }
+
+    /// The `name=value` a browser sends back for a `Set-Cookie`.
+    fn pair(set_cookie: &str) -> String {
+        set_cookie.split(';').next().unwrap().to_owned()
+    }
+
+    fn state(policy: &Policy, header: &str) -> ConsentState {
+        policy
+            .read_consent_at([header], Signals::default(), NOW)
+            .state()
+    }
+
+    #[test]
+    fn only_a_value_signed_by_a_key_of_the_policy_for_its_name_is_believed() {
+        let signed = policy("").with_signing_keys(keys(1));
+        let written = pair(&signed.write_consent_at(&ConsentChoice::AcceptAll, NOW));
+        assert_eq!(state(&signed, &written), ConsentState::Valid);
+        let consent = signed.read_consent_at([written.as_str()], Signals::default(), NOW);
+        assert!(consent.allows("marketing"));
+        let value = written.strip_prefix("cookie-preferences=").unwrap();
+        let (tag, unsigned) = value.split_at(crate::signing::TAG_LEN);
+        let other_key = pair(
+            &policy("")
+                .with_signing_keys(keys(2))
+                .write_consent_at(&ConsentChoice::AcceptAll, NOW),
+        );
+        let forged = [
+            // What a page script writes: no MAC at all.
+            format!("cookie-preferences={unsigned}"),
+            other_key,
+            // A truncated MAC, and the MAC alone.
+            format!("cookie-preferences={}{unsigned}", &tag[..43]),
+            format!("cookie-preferences={tag}"),
+            // The value re-encoded after signing: the same JSON, other bytes.
+            format!("cookie-preferences={tag}{}", unsigned.replace("%7B", "%7b")),
+            format!("cookie-preferences=\"{value}\""),
+        ];
+        for header in &forged {
+            assert_eq!(state(&signed, header), ConsentState::Invalid, "{header}");
+            // Fail closed: nothing optional granted, and a forged one beside a good one spoils it.
+            let both = format!("{written}; {header}");
+            assert!(!signed
+                .read_consent_at([both.as_str()], Signals::default(), NOW)
+                .allows("analytics"));
+        }
+        // The MAC moved onto another cookie name: that policy's cookie does not verify.
+        let renamed = Policy::from_toml_str(&format!(
+            "[consent_cookie]\nname = \"consent\"\n{CATEGORIES}"
+        ))
+        .unwrap()
+        .with_signing_keys(keys(1));
+        assert_eq!(
+            state(&renamed, &format!("consent={value}")),
+            ConsentState::Invalid
+        );
+        // Without keys, as in wave 2: the unsigned value is read.
+        assert_eq!(state(&policy(""), &forged[0]), ConsentState::Valid);
+    }
+
+    #[test]
+    fn a_rotated_key_still_verifies_and_the_new_one_signs() {
+        let old = policy("").with_signing_keys(keys(1));
+        let by_old = pair(&old.write_consent_at(&ConsentChoice::AcceptAll, NOW));
+        let rotated =
+            policy("").with_signing_keys(SigningKeys::new([[2u8; 32], [1u8; 32]]).unwrap());
+        assert_eq!(state(&rotated, &by_old), ConsentState::Valid);
+        let by_new = pair(&rotated.write_consent_at(&ConsentChoice::AcceptAll, NOW));
+        assert_eq!(
+            state(&policy("").with_signing_keys(keys(2)), &by_new),
+            ConsentState::Valid
+        );
+        assert_eq!(state(&old, &by_new), ConsentState::Invalid);
+    }
+
+    #[test]
+    fn a_signed_cookie_is_http_only_unless_the_file_says_otherwise() {
+        let signed = policy("").with_signing_keys(keys(1));
+        assert!(signed
+            .write_consent(&ConsentChoice::AcceptAll)
+            .contains("; HttpOnly"));
+        assert!(!policy("")
+            .write_consent(&ConsentChoice::AcceptAll)
+            .contains("HttpOnly"));
+        let readable = policy("[consent_cookie]\nhttp_only = false").with_signing_keys(keys(1));
+        assert!(!readable
+            .write_consent(&ConsentChoice::AcceptAll)
+            .contains("HttpOnly"));
+        // The builder carries the keys, and `to_builder` keeps them.
+        let built = Policy::builder().signing_keys(keys(1)).build().unwrap();
+        assert!(built.to_builder().build().unwrap().signs_consent());
+    }
+
+    #[test]
+    fn sign_without_keys_believes_nothing() {
+        let policy = policy("[consent_cookie]\nsign = true");
+        assert!(policy.signs_consent());
+        let unsigned = pair(&policy.write_consent_at(&ConsentChoice::AcceptAll, NOW));
+        assert_eq!(state(&policy, &unsigned), ConsentState::Invalid);
+        assert_eq!(policy.consent_id([unsigned.as_str()]), None);
+    }
+
+    proptest::proptest! {
+        /// The memo of verified values is a fast path: it answers as the MAC does,
+        /// for values that verify and any others.
+        #[test]
+        fn the_memo_answers_as_the_mac_does(value in "[ -~]{0,80}", flip in 0usize..200) {
+            let keys = keys(9);
+            let signed = keys.sign("c", &value);
+            let mut bytes = signed.clone().into_bytes();
+            let at = flip % bytes.len();
+            bytes[at] ^= 1;
+            for candidate in [signed.as_bytes(), &bytes[..]] {
+                let fresh = SigningKeys::new([[9u8; 32]]).unwrap();
+                let first = fresh.verify(b"c", candidate);
+                proptest::prop_assert_eq!(first, fresh.verify(b"c", candidate));
+                proptest::prop_assert_eq!(first, keys.verify(b"c", candidate));
+            }
+            proptest::prop_assert_eq!(keys.verify(b"c", signed.as_bytes()), Some(value.as_bytes()));
+            proptest::prop_assert_eq!(keys.verify(b"c", &bytes), None);
+        }
+    }
+}

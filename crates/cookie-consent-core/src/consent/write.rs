@@ -9,7 +9,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use super::record::MAX_VALUE_LEN;
 use crate::clock::unix_now;
-use crate::policy::{Policy, SameSite};
+use crate::policy::{Policy, SameSite, Signing};
 use crate::records::ConsentId;
 
 /// What `encodeURIComponent` leaves alone, so a banner script and the server
@@ -165,6 +165,10 @@ impl Policy {
                 }
                 json.push('}');
                 let value = utf8_percent_encode(&json, URI_COMPONENT).to_string();
+                let value = match self.signing() {
+                    Signing::Keys(keys) => keys.sign(&config.name, &value),
+                    Signing::Off | Signing::KeysMissing => value,
+                };
                 (value, i64::from(config.max_age_days))
             }
         };
@@ -172,7 +176,7 @@ impl Policy {
             .path(config.path.as_str())
             .max_age(Duration::days(max_age_days))
             .secure(config.secure)
-            .http_only(config.http_only)
+            .http_only(config.http_only.unwrap_or(self.signs_consent()))
             .same_site(match config.same_site {
                 SameSite::Strict => cookie::SameSite::Strict,
                 SameSite::Lax => cookie::SameSite::Lax,
@@ -188,16 +192,22 @@ impl Policy {
 impl Policy {
     /// The consent id of the request's consent cookie, when it carries one this
     /// library wrote (the first, if several do): what a new answer of the same
-    /// browser keeps.
+    /// browser keeps. When the consent is signed, only a cookie whose MAC
+    /// verifies gives its id, so no one can answer under another's id.
     pub fn consent_id<I>(&self, cookie_headers: I) -> Option<ConsentId>
     where
         I: IntoIterator<Item: AsRef<[u8]>>,
     {
         let name = self.consent_cookie().name.as_bytes();
+        let signing = self.signing();
         cookie_headers.into_iter().find_map(|header| {
             crate::syntax::cookie_pairs(header.as_ref())
                 .filter(|(pair_name, _)| *pair_name == name)
-                .find_map(|(_, value)| id_in_value(value))
+                .find_map(|(_, value)| match signing {
+                    Signing::Off => id_in_value(value),
+                    Signing::Keys(keys) => keys.verify(name, value).and_then(id_in_value),
+                    Signing::KeysMissing => None,
+                })
         })
     }
 }

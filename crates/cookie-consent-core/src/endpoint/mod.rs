@@ -33,6 +33,11 @@ pub struct ConsentPost<'a> {
     pub origin: Option<&'a [u8]>,
     /// The `Sec-Fetch-Site` header.
     pub sec_fetch_site: Option<&'a [u8]>,
+    /// The `Sec-Fetch-Mode` header: `navigate` for a form the page submitted.
+    pub sec_fetch_mode: Option<&'a [u8]>,
+    /// The `Sec-Fetch-User` header: `?1` when the visitor's own gesture (a
+    /// click, a key) started the navigation.
+    pub sec_fetch_user: Option<&'a [u8]>,
     /// The `Referer` header: its path on this site is where the answer leads back.
     pub referer: Option<&'a [u8]>,
     /// The `application/x-www-form-urlencoded` body.
@@ -60,6 +65,9 @@ pub enum ConsentAnswer {
     },
     /// `403 Forbidden`, nothing set: another site sent the write.
     CrossSite,
+    /// `403 Forbidden`, nothing set: the browser says a script sent the
+    /// write, not the visitor (see [`ConsentPost::is_scripted`]).
+    Scripted,
     /// `400 Bad Request`, nothing set: the form names no known action.
     BadForm,
     /// `503 Service Unavailable`, nothing set: the answer could not be
@@ -69,11 +77,12 @@ pub enum ConsentAnswer {
 
 impl ConsentAnswer {
     /// The HTTP status code: 303 (recorded, see the redirect), 403 (another
-    /// site), 400 (no known action) or 503 (the answer could not be recorded).
+    /// site, or a script), 400 (no known action) or 503 (the answer could not
+    /// be recorded).
     pub fn status(&self) -> u16 {
         match self {
             ConsentAnswer::Recorded { .. } => 303,
-            ConsentAnswer::CrossSite => 403,
+            ConsentAnswer::CrossSite | ConsentAnswer::Scripted => 403,
             ConsentAnswer::BadForm => 400,
             ConsentAnswer::Unavailable => 503,
         }
@@ -84,6 +93,9 @@ impl ConsentAnswer {
         match self {
             ConsentAnswer::Recorded { .. } => "",
             ConsentAnswer::CrossSite => "consent can only be given on this site's own pages",
+            ConsentAnswer::Scripted => {
+                "consent is the visitor's own act: a script cannot give it; submit the banner's form"
+            }
             ConsentAnswer::BadForm => "action must be accept-all, reject-optional, save or reset",
             ConsentAnswer::Unavailable => {
                 "your choice could not be saved just now; please try again in a moment"
@@ -132,6 +144,11 @@ impl Policy {
             tracing::debug!(target: TARGET, "consent write from another site refused");
             return Err(ConsentAnswer::CrossSite);
         }
+        let scripted = post.is_scripted();
+        if scripted && !self.consent_cookie().allow_scripted_writes {
+            tracing::debug!(target: TARGET, "consent write by a script refused");
+            return Err(ConsentAnswer::Scripted);
+        }
         let form = form_urlencoded::parse(post.form);
         let Some(choice) = ConsentChoice::from_form(form) else {
             return Err(ConsentAnswer::BadForm);
@@ -147,6 +164,7 @@ impl Policy {
             choice,
             id,
             at,
+            scripted,
             answer,
         })
     }
@@ -159,7 +177,25 @@ struct Prepared {
     id: Option<ConsentId>,
     /// The moment of the answer: the cookie's timestamp and the record's time.
     at: time::OffsetDateTime,
+    /// Whether a script sent it (taken under `[consent_cookie] allow_scripted_writes`).
+    scripted: bool,
     answer: ConsentAnswer,
+}
+
+impl ConsentPost<'_> {
+    /// Whether the browser marks this write as not made by the visitor: it
+    /// sends `Sec-Fetch-Mode` (every current browser does) and either that is
+    /// not `navigate` (a `fetch` or `XMLHttpRequest`) or `Sec-Fetch-User` is
+    /// not `?1` (a `form.submit()` no click or key started). Without
+    /// `Sec-Fetch-Mode` (other clients, old browsers) nothing says so, and
+    /// the origin check alone judges.
+    pub fn is_scripted(&self) -> bool {
+        let Some(mode) = self.sec_fetch_mode else {
+            return false;
+        };
+        mode.trim_ascii() != b"navigate"
+            || self.sec_fetch_user.map(<[u8]>::trim_ascii) != Some(b"?1".as_slice())
+    }
 }
 
 #[cfg(test)]

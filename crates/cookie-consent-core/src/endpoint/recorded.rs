@@ -55,6 +55,7 @@ impl Policy {
             policy_digest: self.digest().to_owned(),
             user_agent: user_agent(post.user_agent),
             ip,
+            scripted: prepared.scripted,
         };
         match recording.store().insert(record).await {
             Ok(()) => prepared.answer,

@@ -282,3 +282,97 @@ fn host_names_lose_their_port() {
     assert_eq!(host_name(b"[::1]:3000"), b"[::1]");
     assert_eq!(host_name(b"example.com"), b"example.com");
 }
+
+/// A post as a browser sends it: `Sec-Fetch-Mode` and `Sec-Fetch-User` as given.
+fn sent<'a>(mode: Option<&'a str>, user: Option<&'a str>) -> ConsentPost<'a> {
+    ConsentPost {
+        sec_fetch_mode: mode.map(str::as_bytes),
+        sec_fetch_user: user.map(str::as_bytes),
+        ..post(Some("http://shop.example:8080"), Some("same-origin"))
+    }
+}
+
+#[test]
+fn only_the_visitors_own_submission_writes_consent() {
+    let policy = Policy::from_toml_str("").unwrap();
+    // A form the visitor submitted; a client that sends no Sec-Fetch-Mode.
+    for visitor in [sent(Some("navigate"), Some("?1")), sent(None, None)] {
+        assert_eq!(policy.answer_consent_post(&visitor).status(), 303);
+    }
+    // fetch, XMLHttpRequest, form.submit() without a gesture, a bad value.
+    let scripted = [
+        sent(Some("cors"), None),
+        sent(Some("same-origin"), Some("?1")),
+        sent(Some("no-cors"), None),
+        sent(Some("navigate"), None),
+        sent(Some("navigate"), Some("?0")),
+    ];
+    for post in scripted {
+        assert!(post.is_scripted());
+        assert_eq!(policy.answer_consent_post(&post), ConsentAnswer::Scripted);
+        assert_eq!(ConsentAnswer::Scripted.status(), 403);
+    }
+}
+
+#[test]
+fn a_javascript_banners_writes_are_taken_when_allowed_and_recorded_as_such() {
+    let policy = Policy::from_toml_str("[consent_cookie]\nallow_scripted_writes = true").unwrap();
+    let store = std::sync::Arc::new(MemoryStore::default());
+    let recording = Recording::from_arc(store.clone());
+    for post in [sent(Some("cors"), None), sent(Some("navigate"), Some("?1"))] {
+        let answer = ready(policy.answer_consent_post_recorded(&post, &recording));
+        assert_eq!(answer.status(), 303);
+    }
+    let scripted: Vec<bool> = store
+        .records
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.scripted)
+        .collect();
+    assert_eq!(scripted, [true, false]);
+}
+
+#[test]
+fn a_signed_policy_takes_the_id_only_from_a_cookie_it_signed() {
+    let keys = crate::SigningKeys::new([[7u8; 32]]).unwrap();
+    let policy = Policy::from_toml_str("").unwrap().with_signing_keys(keys);
+    let store = std::sync::Arc::new(MemoryStore::default());
+    let recording = Recording::from_arc(store.clone());
+    let answer = |cookies: &[&[u8]]| {
+        let post = ConsentPost {
+            cookies,
+            ..post(None, None)
+        };
+        match ready(policy.answer_consent_post_recorded(&post, &recording)) {
+            ConsentAnswer::Recorded { set_cookie, .. } => set_cookie,
+            other => panic!("{other:?}"),
+        }
+    };
+    let first = answer(&[]);
+    let first_pair = first.split(';').next().unwrap().to_owned();
+    let id = policy.consent_id([first_pair.as_str()]).unwrap();
+    // The same browser answers again: its signed cookie carries the id over.
+    answer(&[first_pair.as_bytes()]);
+    // Another visitor's id in a cookie of one's own, unsigned: a fresh id.
+    let stolen = format!(
+        "cookie-preferences=%7B%22categories%22%3A%7B%7D%2C%22revision%22%3A0%2C%22id%22%3A%22{id}%22%7D"
+    );
+    assert_eq!(
+        Policy::from_toml_str("")
+            .unwrap()
+            .consent_id([stolen.as_str()]),
+        Some(id)
+    );
+    answer(&[stolen.as_bytes()]);
+    let records = store.records.lock().unwrap().clone();
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids[..2], [id.to_string(), id.to_string()]);
+    assert_ne!(
+        ids[2],
+        id.to_string(),
+        "the unsigned cookie's id is not taken"
+    );
+    let under_id = records.iter().filter(|r| r.id == id.to_string()).count();
+    assert_eq!(under_id, 2, "the records under the old id are unchanged");
+}

@@ -5,6 +5,7 @@ use super::{
     UnknownCookies,
 };
 use crate::category::Category;
+use crate::signing::SigningKeys;
 use crate::source::ConsentSource;
 
 /// Builds a [`Policy`] in code; [`Policy::to_builder`] starts from an existing one.
@@ -33,6 +34,7 @@ pub struct PolicyBuilder {
     pub(crate) settings: Settings,
     pub(crate) categories: Vec<Category>,
     pub(crate) cookies: Vec<CookieRule>,
+    pub(crate) signing_keys: Option<SigningKeys>,
 }
 
 impl PolicyBuilder {
@@ -145,7 +147,8 @@ impl PolicyBuilder {
     /// Validates and compiles the policy.
     pub fn build(self) -> Result<Policy, PolicyError> {
         use super::file::Located;
-        Policy::compile(
+        let signing_keys = self.signing_keys;
+        let policy = Policy::compile(
             self.settings,
             self.categories
                 .into_iter()
@@ -155,6 +158,16 @@ impl PolicyBuilder {
             None,
             Vec::new(),
         )
-        .map_err(super::file::first)
+        .map_err(super::file::first)?;
+        Ok(match signing_keys {
+            Some(keys) => policy.with_signing_keys(keys),
+            None => policy,
+        })
+    }
+
+    /// Signs the consent cookie with `keys`: see [`Policy::with_signing_keys`].
+    pub fn signing_keys(mut self, keys: SigningKeys) -> Self {
+        self.signing_keys = Some(keys);
+        self
     }
 }

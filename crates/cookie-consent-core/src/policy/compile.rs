@@ -128,6 +128,7 @@ impl Policy {
                 locales,
                 digest,
             }),
+            signing_keys: None,
         })
     }
 }

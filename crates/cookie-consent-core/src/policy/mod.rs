@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::signing::SigningKeys;
 use crate::source::{CompiledSource, ConsentSource};
 use crate::syntax::is_cookie_name;
 use consent_mode::{ConsentMode, ConsentModeConfig};
@@ -111,8 +112,18 @@ pub struct ConsentCookieConfig {
     pub secure: bool,
     /// `SameSite`; default `Lax`.
     pub same_site: SameSite,
-    /// `HttpOnly`; default false, so that a banner script may read it.
-    pub http_only: bool,
+    /// `HttpOnly`; `None` (the default): exactly when the cookie is signed,
+    /// so that unsigned, a banner script may read it.
+    pub http_only: Option<bool>,
+    /// Whether the cookie is signed ([`SigningKeys`](crate::SigningKeys)): a
+    /// value without a valid MAC is Invalid. The keys come from the
+    /// application ([`Policy::with_signing_keys`]), which turns this on.
+    pub sign: bool,
+    /// Whether the consent endpoint takes a write the browser marks as a
+    /// script's (`Sec-Fetch-Mode` not `navigate`, or no `Sec-Fetch-User: ?1`):
+    /// for a JavaScript banner that posts with `fetch`. Default false: only a
+    /// form the visitor submitted is taken. Records of scripted writes say so.
+    pub allow_scripted_writes: bool,
 }
 
 impl Default for ConsentCookieConfig {
@@ -124,7 +135,9 @@ impl Default for ConsentCookieConfig {
             domain: None,
             secure: true,
             same_site: SameSite::Lax,
-            http_only: false,
+            http_only: None,
+            sign: false,
+            allow_scripted_writes: false,
         }
     }
 }
@@ -306,6 +319,19 @@ pub(crate) enum UnknownRule {
 #[derive(Clone)]
 pub struct Policy {
     pub(crate) inner: Arc<Compiled>,
+    /// The consent cookie's keys: given by the application, never in a file.
+    pub(crate) signing_keys: Option<SigningKeys>,
+}
+
+/// How the consent cookie is signed.
+#[derive(Clone, Copy)]
+pub(crate) enum Signing<'p> {
+    /// Not signed: as wave 2, any value is read.
+    Off,
+    /// Signed with these keys.
+    Keys(&'p SigningKeys),
+    /// `sign = true` but no keys given: nothing verifies (fail closed).
+    KeysMissing,
 }
 
 pub(crate) struct Compiled {
@@ -400,7 +426,48 @@ impl Policy {
             settings: self.inner.settings.clone(),
             categories: self.inner.categories.clone(),
             cookies: self.inner.rules.clone(),
+            signing_keys: self.signing_keys.clone(),
         }
+    }
+
+    /// This policy with its consent cookie signed by `keys` (the first signs,
+    /// all verify): a consent without a valid MAC is then Invalid, and the
+    /// cookie is `HttpOnly` unless the policy file says `http_only = false`.
+    /// Servers and sister subdomains that share the keys (and the cookie's
+    /// `domain`) share consent. The policy's digest is unchanged.
+    ///
+    /// ```
+    /// # use cookie_consent_core::{ConsentChoice, ConsentState, Policy, Signals, SigningKeys};
+    /// let keys = SigningKeys::parse(&"5e".repeat(32)).unwrap();
+    /// let policy = Policy::from_toml_str("[[categories]]\nid = \"analytics\"")?.with_signing_keys(keys);
+    /// let set_cookie = policy.write_consent(&ConsentChoice::AcceptAll);
+    /// assert!(set_cookie.contains("; HttpOnly"));
+    /// let pair = set_cookie.split(';').next().unwrap();
+    /// assert_eq!(policy.read_consent([pair], Signals::default()).state(), ConsentState::Valid);
+    /// // What a page script could write is not believed.
+    /// let forged = "cookie-preferences={\"categories\":{\"analytics\":true},\"revision\":0}";
+    /// assert_eq!(policy.read_consent([forged], Signals::default()).state(), ConsentState::Invalid);
+    /// # Ok::<(), cookie_consent_core::PolicyError>(())
+    /// ```
+    pub fn with_signing_keys(&self, keys: SigningKeys) -> Policy {
+        Policy {
+            inner: self.inner.clone(),
+            signing_keys: Some(keys),
+        }
+    }
+
+    /// How the consent cookie is signed: keys given turn signing on.
+    pub(crate) fn signing(&self) -> Signing<'_> {
+        match (&self.signing_keys, self.inner.settings.consent_cookie.sign) {
+            (Some(keys), _) => Signing::Keys(keys),
+            (None, true) => Signing::KeysMissing,
+            (None, false) => Signing::Off,
+        }
+    }
+
+    /// Whether the consent cookie is signed (keys given, or `sign = true`).
+    pub fn signs_consent(&self) -> bool {
+        !matches!(self.signing(), Signing::Off)
     }
 
     /// Hex SHA-256 of the policy file's text, as `sha256sum` prints it: which

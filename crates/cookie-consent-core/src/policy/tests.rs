@@ -72,7 +72,7 @@ fn every_setting_is_read_from_toml() {
     );
     assert_eq!(
         (cc.secure, cc.same_site, cc.http_only),
-        (true, SameSite::Strict, true)
+        (true, SameSite::Strict, Some(true))
     );
     assert!(policy.categories()[1].honor_gpc);
     assert_eq!(policy.cookies()[1].domain.as_deref(), Some(".shop.example"));

@@ -47,6 +47,11 @@ pub struct ConsentRecord {
     pub user_agent: String,
     /// The client's address, truncated ([`truncated_ip`]); empty when unknown.
     pub ip: String,
+    /// Whether the browser marked the write as a script's, taken because the
+    /// endpoint allows scripted writes (a JavaScript banner); false for a
+    /// form the visitor submitted. Records written before this field read false.
+    #[serde(default)]
+    pub scripted: bool,
 }
 
 /// Which records to read back: all, one consent id's, and/or those recorded
@@ -333,6 +338,7 @@ mod tests {
             policy_digest: String::new(),
             user_agent: String::new(),
             ip: String::new(),
+            scripted: false,
         };
         assert!(RecordQuery::all()
             .since("2026-11-01")
