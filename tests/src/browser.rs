@@ -97,16 +97,37 @@ pub async fn open_browser(driver: &Driver, profile: &Path) -> Client {
 
 /// A browser whose requests carry `Accept-Language: languages`.
 pub async fn open_browser_in(driver: &Driver, profile: &Path, languages: &str) -> Client {
+    open_browser_with(driver, profile, languages, &[]).await
+}
+
+/// A browser started with these further command-line switches.
+pub async fn open_browser_with(
+    driver: &Driver,
+    profile: &Path,
+    languages: &str,
+    switches: &[&str],
+) -> Client {
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=390,844",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    args.push(format!("--accept-lang={languages}"));
+    args.extend(switches.iter().map(|s| (*s).to_owned()));
     let capabilities = serde_json::json!({
         "goog:chromeOptions": {
             "binary": CHROMIUM,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=390,844",
-                format!("--user-data-dir={}", profile.display()),
-                format!("--accept-lang={languages}"),
-            ],
+            "args": args,
             "prefs": { "intl.accept_languages": languages }
         }
     });

@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 
 use cookie_consent_core::{
-    Consent, ConsentRecord, CookieRule, Locale, Policy, PolicyError, Recording, ESSENTIAL,
+    Consent, ConsentRecord, CookieRule, Locale, Policy, PolicyError, Recording, SigningKeys,
+    ESSENTIAL,
 };
 
 /// Where a demo site listens and which policy it enforces.
@@ -15,7 +16,9 @@ pub struct Settings {
     pub host: String,
     /// `PORT`, default 3000.
     pub port: u16,
-    /// `COOKIE_POLICY` (a path), default the site's embedded policy.
+    /// `COOKIE_POLICY` (a path), default the site's embedded policy; with
+    /// `CONSENT_KEYS` (comma-separated keys, each hex or base64 of at least 32
+    /// bytes) its consent cookie is signed, else unsigned as in wave 2.
     pub policy: Policy,
     /// `CONSENT_RECORDS`: where consent answers are recorded, default `sqlite::memory:`.
     pub records: Recording,
@@ -47,6 +50,12 @@ impl Settings {
             None => Policy::from_toml_str(embedded),
         }
         .map_err(|err: PolicyError| format!("cookie policy: {err}"))?;
+        let policy = match std::env::var("CONSENT_KEYS") {
+            Ok(keys) => policy.with_signing_keys(
+                SigningKeys::parse(&keys).map_err(|err| format!("CONSENT_KEYS: {err}"))?,
+            ),
+            Err(_) => policy,
+        };
         let records = std::env::var("CONSENT_RECORDS").unwrap_or_else(|_| "sqlite::memory:".into());
         let records = open_records(&records)?;
         let options = Options {
@@ -372,6 +381,18 @@ mod tests {
             ),
             ("127.0.0.1", 8080, "Good")
         );
+        std::env::set_var(
+            "CONSENT_KEYS",
+            format!("{},{}", "ab".repeat(32), "Kw".repeat(22)),
+        );
+        assert!(Settings::from_env("").unwrap().policy.signs_consent());
+        std::env::set_var("CONSENT_KEYS", "ab".repeat(31));
+        assert_eq!(
+            Settings::from_env("").unwrap_err(),
+            "CONSENT_KEYS: signing key 1 has fewer than 32 bytes"
+        );
+        std::env::remove_var("CONSENT_KEYS");
+        assert!(!Settings::from_env("").unwrap().policy.signs_consent());
         std::env::set_var("PORT", "eighty");
         assert_eq!(
             Settings::from_env("").unwrap_err(),

@@ -2,12 +2,13 @@
 // writes through document.cookie and the Cookie Store API. Read it beside
 // src/decision.rs and src/syntax/expiry.rs: the same steps, the same dates.
 //
-// The server wraps this in `(function (d, w) { var n, e, p, u, c, g; … })`:
+// The server wraps this in `(function (d, w) { var n, e, p, u, c, g, s; … })`:
 //   n  the consent cookie's name
 //   e  exact cookie name -> category index
 //   p  [prefix, category index], longest prefix first
 //   u  undeclared names: -1 strip, -2 keep, else a category index
 //   c  category ids, essential first;  g  granted, one flag per category
+//   s  1 when the consent cookie is signed: then only the server writes it
 // ES5, no dependency.
 
 // --- Reading a cookie string as Chromium reads it ---------------------------
@@ -125,15 +126,22 @@ function grants(name) {
   return i === -2 || i === 0 || (i > 0 && g[i] === true);
 }
 
-// One document.cookie string: the consent cookie and removals pass; else the
-// name's category must be essential or granted. No name, no write.
+// Whether a page script may write the consent cookie: not when it is signed
+// (the server alone can, and a script's value would only read as invalid).
+function consentWritable() {
+  return s !== 1;
+}
+
+// One document.cookie string: the consent cookie (unsigned) and removals pass;
+// else the name's category must be essential or granted. No name, no write.
 function allowed(line) {
   if (hasControl(line)) return false;
   var parts = line.split(';');
   var eq = parts[0].indexOf('=');
   if (eq < 0) return false;
   var name = trim(parts[0].slice(0, eq));
-  return name !== '' && (name === n || isRemoval(parts) || grants(name));
+  if (name === n) return consentWritable();
+  return name !== '' && (isRemoval(parts) || grants(name));
 }
 
 // --- The hooks, in this window and in every same-origin window it opens ------
@@ -192,7 +200,7 @@ function guardCookieStore(W) {
       var name = options.name;
       var removal = typeof options.expires === 'number' && options.expires <= Date.now();
       var ok = !hasControl(name) && name !== '' &&
-        (name === n || removal || (grants(name) && grants(trim(name))));
+        (name === n ? consentWritable() : removal || (grants(name) && grants(trim(name))));
       return ok ? set.call(this, options) : Promise.resolve();
     }
   });

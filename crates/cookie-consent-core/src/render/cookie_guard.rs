@@ -28,7 +28,8 @@ impl Policy {
     /// In the page it drops each write through `document.cookie` and the
     /// Cookie Store API (`cookieStore.set`) whose cookie the consent does not
     /// allow — the same decision as the layer's for `Set-Cookie` — and lets
-    /// removals and the consent cookie through. It defines
+    /// removals through, and the consent cookie unless it is signed (then
+    /// only the server writes it). It defines
     /// `window.cookieConsent`: `granted` (the granted category ids),
     /// `allows(id)`, and `update(ids)`, for a JavaScript banner to call when
     /// the visitor chooses, so later writes follow the new choice without a
@@ -81,12 +82,13 @@ impl Policy {
         let mut out = script_open(nonce);
         let _ = write!(
             out,
-            "(function(d,w){{var n={},e={},p={},u={unknown},c={},g={};\n{GUARD}}})(document,window);</script>\n",
+            "(function(d,w){{var n={},e={},p={},u={unknown},c={},g={},s={};\n{GUARD}}})(document,window);</script>\n",
             json(inner.consent_name().into()),
             json(exact.into()),
             json(serde_json::json!(prefixes)),
             json(serde_json::json!(ids)),
             json(serde_json::json!(granted)),
+            u8::from(self.signs_consent()),
         );
         out
     }
@@ -114,7 +116,7 @@ mod tests {
         let consent = policy.read_consent([""], Signals::default());
         let guard = policy.render_cookie_guard(&consent, Some("n1"));
         assert!(
-            guard.starts_with("<script nonce=\"n1\">(function(d,w){var n=\"cookie-preferences\",e={\"sid\":0},p=[[\"_ga_\",1],[\"_g\",0]],u=1,c=[\"essential\",\"analytics\"],g=[true,false];\n"),
+            guard.starts_with("<script nonce=\"n1\">(function(d,w){var n=\"cookie-preferences\",e={\"sid\":0},p=[[\"_ga_\",1],[\"_g\",0]],u=1,c=[\"essential\",\"analytics\"],g=[true,false],s=0;\n"),
             "{guard}"
         );
         assert!(guard.ends_with("})(document,window);</script>\n"));
