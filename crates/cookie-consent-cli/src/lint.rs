@@ -99,6 +99,21 @@ pub(crate) fn lint(policy: &Policy, text: &str) -> Vec<Warning> {
             warnings.push(warn("category", message));
         }
     }
+    if !policy.consent_cookie().sign {
+        let line = text
+            .lines()
+            .position(|l| l.trim() == "[consent_cookie]")
+            .map(|index| index + 1);
+        warnings.push(Warning {
+            line,
+            field: "consent_cookie.sign".to_owned(),
+            message: "the consent cookie is not signed: any script on the page can write a consent \
+                      that grants every category; set `sign = true` under `[consent_cookie]` and give \
+                      the application its keys (`Policy::with_signing_keys`; the demo sites read \
+                      `CONSENT_KEYS`)"
+                .to_owned(),
+        });
+    }
     warnings.sort_by_key(|w| w.line);
     warnings
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 use std::time::Duration;
 
-use cookie_consent_core::{ConsentChoice, Policy, Signals};
+use cookie_consent_core::{ConsentChoice, Policy, Signals, SigningKeys};
 use fantoccini::wd::{TimeoutConfiguration, WebDriverCompatibleCommand};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -91,6 +91,13 @@ pub(crate) struct Scan {
 
 pub(crate) fn run(scan: &Scan) -> Outcome {
     let policy = load(&scan.policy)?;
+    // A site that signs its consent: the scan signs with the same keys.
+    let policy = match std::env::var("CONSENT_KEYS") {
+        Ok(keys) => policy.with_signing_keys(
+            SigningKeys::parse(&keys).map_err(|err| format!("CONSENT_KEYS: {err}"))?,
+        ),
+        Err(_) => policy,
+    };
     let start =
         Url::parse(&scan.url).map_err(|err| format!("`{}` is not a URL: {err}", scan.url))?;
     if !matches!(start.scheme(), "http" | "https") || start.host_str().is_none() {
@@ -202,13 +209,29 @@ async fn visit(
             .map_err(|e| e.to_string())?;
         let set_cookie = policy.write_consent(&choice);
         let pair = set_cookie.split(';').next().unwrap_or_default();
-        // As a banner script writes it: through `document.cookie`.
-        let write = "document.cookie = arguments[0];";
-        let argument = serde_json::Value::from(format!("{pair}; Path=/"));
-        client
-            .execute(write, vec![argument])
-            .await
-            .map_err(|e| format!("cannot write the consent cookie: {e}"))?;
+        if policy.signs_consent() {
+            // As the server writes it: HttpOnly, which no page script may set
+            // (WebDriver's add-cookie cannot set one on an IP address's site).
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let command = DevTools {
+                cmd: "Network.setCookie",
+                params: serde_json::json!({
+                    "name": name, "value": value, "url": start.as_str(), "path": "/", "httpOnly": true,
+                }),
+            };
+            client
+                .issue_cmd(command)
+                .await
+                .map_err(|e| format!("cannot write the consent cookie: {e}"))?;
+        } else {
+            // As a banner script writes it: through `document.cookie`.
+            let write = "document.cookie = arguments[0];";
+            let argument = serde_json::Value::from(format!("{pair}; Path=/"));
+            client
+                .execute(write, vec![argument])
+                .await
+                .map_err(|e| format!("cannot write the consent cookie: {e}"))?;
+        }
     }
     let mut queue = VecDeque::from([start.clone()]);
     let mut seen: BTreeSet<String> = BTreeSet::from([start.to_string()]);
@@ -245,10 +268,14 @@ async fn visit(
 /// Chrome DevTools' `Storage.getCookies` through chromedriver: every cookie
 /// of the browser, on every domain (WebDriver's own command sees only the
 /// current page's).
+/// A DevTools command through chromedriver: what WebDriver cannot do.
 #[derive(Debug)]
-struct AllCookies;
+struct DevTools {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
 
-impl WebDriverCompatibleCommand for AllCookies {
+impl WebDriverCompatibleCommand for DevTools {
     fn endpoint(&self, base: &Url, session: Option<&str>) -> Result<Url, url::ParseError> {
         base.join(&format!(
             "session/{}/goog/cdp/execute",
@@ -257,14 +284,18 @@ impl WebDriverCompatibleCommand for AllCookies {
     }
 
     fn method_and_body(&self, _: &Url) -> (http::Method, Option<String>) {
-        let body = r#"{"cmd":"Storage.getCookies","params":{}}"#;
-        (http::Method::POST, Some(body.to_owned()))
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 
 async fn all_cookies(client: &Client) -> Result<Vec<serde_json::Value>, String> {
+    let command = DevTools {
+        cmd: "Storage.getCookies",
+        params: serde_json::json!({}),
+    };
     let reply = client
-        .issue_cmd(AllCookies)
+        .issue_cmd(command)
         .await
         .map_err(|err| format!("cannot read the browser's cookies: {err}"))?;
     Ok(reply["cookies"].as_array().cloned().unwrap_or_default())

@@ -41,6 +41,9 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `check`'s warning for a policy whose consent cookie is not signed.
+const SIGN: &str = "the consent cookie is not signed: any script on the page can write a consent that grants every category; set `sign = true` under `[consent_cookie]` and give the application its keys (`Policy::with_signing_keys`; the demo sites read `CONSENT_KEYS`)";
+
 #[test]
 fn check_reports_every_problem_of_every_file_then_the_warnings() {
     let dir = folder("check");
@@ -74,6 +77,7 @@ fn check_reports_every_problem_of_every_file_then_the_warnings() {
             "{d}/bad.toml:6: field `cookies[0].category`: unknown category `nope` (categories: essential, ads)\n\
              {d}/bad.toml:9: field `cookies[1].name`: `b*c`: `*` may only stand at the end of a name\n\
              {d}/broken.json:1: field `categories[0]`: expected value\n\
+             {d}/warned.toml: warning: field `consent_cookie.sign`: {SIGN}\n\
              {d}/warned.toml:2: warning: field `categories[1].honor_gpc`: category `marketing` looks like marketing but does not honour GPC: set `honor_gpc = true` (a sale or share opt-out under US state laws)\n\
              {d}/warned.toml:6: warning: field `cookies[0].expiry`: cookie `_fbp` is kept for 2 years (730 days), longer than 13 months\n\
              {d}/warned.toml:13: warning: field `cookies[1].purpose`: cookie `_ga` has no purpose: the policy page shows an empty cell\n\
@@ -81,7 +85,7 @@ fn check_reports_every_problem_of_every_file_then_the_warnings() {
              {d}/missing.toml: cannot read the policy file: No such file or directory (os error 2)\n"
         )
     );
-    assert_eq!(err, "4 files checked: 4 errors, 4 warnings\n");
+    assert_eq!(err, "4 files checked: 4 errors, 5 warnings\n");
     assert_eq!(code, 1);
 
     // Warnings alone pass, unless denied.
@@ -92,7 +96,7 @@ fn check_reports_every_problem_of_every_file_then_the_warnings() {
         "clean.toml",
         "[[categories]]\nid = \"analytics\"\ndescription = \"Counts.\"\n\n\
          [[cookies]]\nname = \"_ga\"\ncategory = \"analytics\"\nprovider = \"Google Analytics\"\n\
-         purpose = \"Counts\"\nexpiry = \"13 months\"\n",
+         purpose = \"Counts\"\nexpiry = \"13 months\"\n\n[consent_cookie]\nsign = true\n",
     );
     assert_eq!(
         run(&["check", "--deny-warnings", path(&clean)]),
@@ -109,9 +113,14 @@ fn check_reports_every_problem_of_every_file_then_the_warnings() {
         "../../examples/policies/mihari.toml",
     ]);
     assert_eq!(code, 0);
+    // Their files leave signing to the deployment (`CONSENT_KEYS`): check says so.
     assert_eq!(
         out,
-        "../../examples/policies/minopa.toml:83: warning: field `cookies[5].expiry`: cookie `_ga` is kept for 2 years (730 days), longer than 13 months\n"
+        format!(
+            "../../examples/policies/minopa.toml: warning: field `consent_cookie.sign`: {SIGN}\n\
+             ../../examples/policies/minopa.toml:83: warning: field `cookies[5].expiry`: cookie `_ga` is kept for 2 years (730 days), longer than 13 months\n\
+             ../../examples/policies/mihari.toml: warning: field `consent_cookie.sign`: {SIGN}\n"
+        )
     );
 }
 

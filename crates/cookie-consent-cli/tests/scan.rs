@@ -53,7 +53,17 @@ fn serve(app: Router) -> SocketAddr {
 
 /// Runs `cookie-consent scan URL --policy FILE --json`: (exit code, JSON, stderr).
 fn scan(url: &str, policy: &str) -> (i32, serde_json::Value, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_cookie-consent"))
+    scan_signing(url, policy, None)
+}
+
+/// [`scan`] with `CONSENT_KEYS` set to `keys`, for a site that signs its consent.
+fn scan_signing(url: &str, policy: &str, keys: Option<&str>) -> (i32, serde_json::Value, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cookie-consent"));
+    command.env_remove("CONSENT_KEYS");
+    if let Some(keys) = keys {
+        command.env("CONSENT_KEYS", keys);
+    }
+    let output = command
         .args([
             "scan",
             url,
@@ -107,11 +117,22 @@ fn both_demo_sites_store_nothing_the_consent_does_not_allow() {
         example_axum_minopa::app(policy(MINOPA), cookie_consent_tests::memory_records()).unwrap(),
     );
     let actix_demo = cookie_consent_tests::serve_actix_demo(policy(MIHARI));
-    for (addr, file, analytics) in [
-        (axum_demo, MINOPA, "_ga"),
-        (actix_demo, MIHARI, "mh_analytics_id"),
+    // A site that signs its consent, scanned with its keys.
+    let keys = "9d".repeat(32);
+    let signing = cookie_consent_core::SigningKeys::parse(&keys).unwrap();
+    let signed_demo = serve(
+        example_axum_minopa::app(
+            policy(MINOPA).with_signing_keys(signing),
+            cookie_consent_tests::memory_records(),
+        )
+        .unwrap(),
+    );
+    for (addr, file, analytics, keys) in [
+        (axum_demo, MINOPA, "_ga", None),
+        (actix_demo, MIHARI, "mh_analytics_id", None),
+        (signed_demo, MINOPA, "_ga", Some(keys.as_str())),
     ] {
-        let (code, json, err) = scan(&format!("http://{addr}/"), file);
+        let (code, json, err) = scan_signing(&format!("http://{addr}/"), file, keys);
         assert_eq!(findings(&json), [], "{file}: {err}");
         assert_eq!(code, 0, "{file}: {err}");
         // The scan saw the site: after accepting all, the analytics cookie is there.
