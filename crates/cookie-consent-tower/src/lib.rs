@@ -112,9 +112,9 @@ pub use cookie_consent_core::{
     BannerButton, BannerCategory, BannerView, Category, CategorySet, Consent, ConsentAnswer,
     ConsentChoice, ConsentCookieConfig, ConsentFormat, ConsentId, ConsentPost, ConsentRecord,
     ConsentSource, ConsentState, ConsentStore, CookieRule, CookieView, Enforcement, Event,
-    FormatReading, Locale, Mode, Policy, PolicyBuilder, PolicyCategory, PolicyError, PolicyView,
-    RecordQuery, Recording, SameSite, Signals, StoreError, StoreFuture, StripReason,
-    UnknownCookies, Verdict, CONSENT_FORM_LIMIT, ESSENTIAL,
+    FormatReading, KeyError, Locale, Mode, Policy, PolicyBuilder, PolicyCategory, PolicyError,
+    PolicyView, RecordQuery, Recording, SameSite, Signals, SigningKeys, StoreError, StoreFuture,
+    StripReason, UnknownCookies, Verdict, CONSENT_FORM_LIMIT, ESSENTIAL,
 };
 pub use endpoint::{ConsentEndpoint, EndpointFuture};
 pub use extension::ConsentExt;
