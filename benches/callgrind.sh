@@ -12,7 +12,7 @@ HIGH=${HIGH:-1200}
 out=target/callgrind
 mkdir -p "$out"
 
-cargo build --quiet --profile profiling -p cookie-consent-benches --bin requests-tower --bin requests-actix --bin decisions
+cargo build --quiet --profile profiling -p cookie-consent-benches --bin requests-tower --bin requests-actix --bin decisions --bin consent-reads
 
 # Total instructions of one run: `program stack requests`.
 instructions() {
@@ -54,9 +54,19 @@ echo "requests $LOW and $HIGH, difference / $((HIGH - LOW))"
 echo
 table requests-tower identity set-response-header cookie-manager floor handoff consent
 table requests-actix none default-headers floor handoff consent
+# Signed consent (issue 24): verifying a granting consent, and nothing without one.
+table requests-tower consent consent-signed
+table requests-tower consent-no-consent consent-signed-no-consent
 
 echo "| one decision (\`Policy::decide\`) | instructions |"
 echo "|---|---:|"
 for value in kept stripped; do
   echo "| $value | $(per_request decisions "$value") |"
+done
+
+echo
+echo "| one consent read (\`Policy::read_consent\`) | instructions |"
+echo "|---|---:|"
+for mode in unsigned signed signed-miss; do
+  echo "| $mode | $(per_request consent-reads "$mode") |"
 done

@@ -11,6 +11,26 @@ pub const MINOPA: &str = include_str!("../../examples/policies/minopa.toml");
 pub const COOKIE_HEADER: &str =
     "cookie-preferences=%7B%22categories%22%3A%7B%22analytics%22%3Atrue%7D%2C%22revision%22%3A1%7D; _ga=GA1.1.1";
 
+/// The key the signed stacks sign with.
+pub const SIGNING_KEY: [u8; 32] = [0x5e; 32];
+
+/// [`COOKIE_HEADER`] with its consent signed by [`SIGNING_KEY`].
+pub fn signed_cookie_header() -> String {
+    let keys = cookie_consent_core::SigningKeys::new([SIGNING_KEY]).expect("a valid key");
+    let (pair, rest) = COOKIE_HEADER.split_once("; ").expect("two cookies");
+    let (name, value) = pair.split_once('=').expect("a pair");
+    format!("{name}={}; {rest}", keys.sign(name, value))
+}
+
+/// Minopa's policy, its consent signed by [`SIGNING_KEY`].
+pub fn minopa_signed() -> cookie_consent_core::Policy {
+    let keys = cookie_consent_core::SigningKeys::new([SIGNING_KEY]).expect("a valid key");
+    minopa().with_signing_keys(keys)
+}
+
+/// The request's `Cookie` header without a consent: `_ga` alone.
+pub const NO_CONSENT_HEADER: &str = "_ga=GA1.1.1";
+
 /// The handler's four cookies: essential (kept), functional and not granted
 /// (stripped), analytics and granted (kept, kept).
 pub const SET_COOKIES: [&str; 4] = [

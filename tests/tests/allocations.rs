@@ -270,3 +270,30 @@ fn reading_each_consent_source_allocates_as_counted() {
         assert_eq!(count, expected, "{format}: {count} allocations");
     }
 }
+
+/// A signed consent, once this thread has verified it, is read with exactly the
+/// allocations of the same consent unsigned; the first read keeps it (the
+/// memo's table, once per thread, and the value's copy).
+#[test]
+fn a_verified_signed_consent_reads_with_the_allocations_of_an_unsigned_one() {
+    let keys = cookie_consent_core::SigningKeys::new([[0x5e; 32]]).unwrap();
+    let (unsigned_policy, signed_policy) = (minopa(), minopa().with_signing_keys(keys.clone()));
+    let (pair, rest) = COOKIE_HEADER.split_once("; ").unwrap();
+    let (name, value) = pair.split_once('=').unwrap();
+    let signed = format!("{name}={}; {rest}", keys.sign(name, value));
+    let read = |policy: &Policy, header: &str| {
+        let mut consent = None;
+        let count =
+            allocations(|| consent = Some(policy.read_consent([header], Signals::default())));
+        let consent = consent.unwrap();
+        assert_eq!(consent.state(), cookie_consent_core::ConsentState::Valid);
+        assert!(consent.allows("analytics"));
+        count
+    };
+    let first = read(&signed_policy, &signed);
+    assert_eq!(first, 2, "the memo's table and the value's copy");
+    let unsigned = read(&unsigned_policy, COOKIE_HEADER);
+    for _ in 0..3 {
+        assert_eq!(read(&signed_policy, &signed), unsigned);
+    }
+}

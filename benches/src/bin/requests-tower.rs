@@ -13,8 +13,14 @@ use axum::response::{AppendHeaders, IntoResponse};
 use axum::routing::get;
 use axum::Router;
 use cookie_consent_benches::floor::for_tower;
-use cookie_consent_benches::{minopa, names, request_count, COOKIE_HEADER, SET_COOKIES};
+use cookie_consent_benches::{
+    minopa, minopa_signed, names, request_count, signed_cookie_header, COOKIE_HEADER,
+    NO_CONSENT_HEADER, SET_COOKIES,
+};
 use cookie_consent_benches::{KEPT_NAMES, SET_COOKIE_NAMES};
+
+/// What a response without consent keeps (the session cookie) and purges (`_ga`).
+const NO_CONSENT_NAMES: [&str; 2] = ["next-auth.csrf-token", "_ga"];
 use futures_util::FutureExt;
 use tower::layer::util::Identity;
 use tower::Service;
@@ -24,10 +30,33 @@ async fn handler() -> impl IntoResponse {
     (AppendHeaders(set_cookies), "ok")
 }
 
+/// The request's `Cookie` header for `stack`: the workload's, signed for the
+/// signed stacks, without the consent for the `-no-consent` ones.
+fn cookie_header(stack: &str) -> String {
+    match stack {
+        "consent-signed" => signed_cookie_header(),
+        "consent-no-consent" | "consent-signed-no-consent" => NO_CONSENT_HEADER.to_owned(),
+        _ => COOKIE_HEADER.to_owned(),
+    }
+}
+
 /// The app under `stack`, and the cookie names its response must carry.
 fn app(stack: &str) -> Result<(Router, &'static [&'static str]), String> {
     let routes = Router::new().route("/", get(handler));
     Ok(match stack {
+        "consent-signed" => (
+            routes.layer(cookie_consent_tower::ConsentLayer::new(minopa_signed())),
+            &KEPT_NAMES,
+        ),
+        // No consent: only the session cookie passes, and `_ga` is purged.
+        "consent-no-consent" => (
+            routes.layer(cookie_consent_tower::ConsentLayer::new(minopa())),
+            &NO_CONSENT_NAMES,
+        ),
+        "consent-signed-no-consent" => (
+            routes.layer(cookie_consent_tower::ConsentLayer::new(minopa_signed())),
+            &NO_CONSENT_NAMES,
+        ),
         "identity" => (routes.layer(Identity::new()), &SET_COOKIE_NAMES),
         "set-response-header" => (
             routes.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
@@ -75,9 +104,11 @@ fn app(stack: &str) -> Result<(Router, &'static [&'static str]), String> {
 fn run(mut args: impl Iterator<Item = String>) -> Result<(), String> {
     let stack = args.next().ok_or("missing the stack")?;
     let (mut app, expected) = app(&stack)?;
+    // Static, as the other stacks' header always was: a clone costs nothing.
+    let cookie: &'static str = Box::leak(cookie_header(&stack).into_boxed_str());
     for i in 0..request_count(args.next())? {
         let request = Request::get("/")
-            .header(COOKIE, HeaderValue::from_static(COOKIE_HEADER))
+            .header(COOKIE, HeaderValue::from_static(cookie))
             .body(Body::empty())
             .map_err(|err| err.to_string())?;
         // A Router is always ready, and this handler answers without waiting.

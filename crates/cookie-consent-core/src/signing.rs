@@ -15,7 +15,6 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 use crate::TARGET;
 
@@ -145,8 +144,10 @@ impl SigningKeys {
         false
     }
 
-    /// `value` signed for the cookie `name`: the tag, then the value.
-    pub(crate) fn sign(&self, name: &str, value: &str) -> String {
+    /// `value` signed for the cookie `name` with the first key: the tag, then
+    /// the value. What [`Policy::write_consent`](crate::Policy::write_consent)
+    /// writes when signing; for tests, and for values made elsewhere.
+    pub fn sign(&self, name: &str, value: &str) -> String {
         let mut mac = self.inner.macs[0].clone();
         mac.update(name.as_bytes());
         mac.update(b"=");
@@ -243,7 +244,7 @@ fn decode_key(text: &str) -> Option<Vec<u8>> {
 /// Signed values this thread has verified, so a visitor's consent is checked
 /// by HMAC once per thread rather than on every request. A slot holds the
 /// keys' id and the cookie's name and signed value; a hit needs all three
-/// equal, compared in constant time.
+/// equal, compared in constant time ([`same_bytes`]).
 const MEMO_SLOTS: usize = 64;
 
 /// A slot: the keys' id, and the cookie's name followed by its signed value.
@@ -271,8 +272,21 @@ fn memo_holds(id: u64, name: &[u8], signed: &[u8]) -> bool {
         };
         *held_id == id
             && held.len() == name.len() + signed.len()
-            && bool::from(held[..name.len()].ct_eq(name) & held[name.len()..].ct_eq(signed))
+            && same_bytes(&held[..name.len()], name) & same_bytes(&held[name.len()..], signed)
     })
+}
+
+/// Whether two slices of one length hold the same bytes, in time that
+/// depends on their length only: every byte is compared, with no branch on
+/// what it holds, so the time says nothing of where they differ.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    // An OR of XORs: the compiler vectorises it and cannot stop early.
+    let difference = a
+        .iter()
+        .zip(b)
+        .fold(0u8, |difference, (x, y)| difference | (x ^ y));
+    std::hint::black_box(difference) == 0
 }
 
 fn memo_keep(id: u64, name: &[u8], signed: &[u8]) {

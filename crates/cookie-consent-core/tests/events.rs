@@ -180,3 +180,38 @@ fn events_go_to_tracing_with_their_fields_and_undeclared_names_warn_once_up_to_a
         assert_eq!(warnings[0].fields["host"], "shop.example");
     });
 }
+
+/// A consent cookie that fails verification is Invalid and warns at most once
+/// a minute for the policy's keys, without its value.
+#[test]
+fn an_unverified_consent_warns_once_a_minute_without_its_value() {
+    let recorder = Recorder::default();
+    let keys = cookie_consent_core::SigningKeys::new([[3u8; 32]]).unwrap();
+    let policy = Policy::from_toml_str(POLICY)
+        .unwrap()
+        .with_signing_keys(keys);
+    let forged = "cookie-preferences={\"categories\":{\"analytics\":true},\"revision\":0,\"id\":\"SECRET-VALUE\"}";
+    tracing::subscriber::with_default(recorder.clone(), || {
+        let at = 1_764_000_000;
+        let mut warned = Vec::new();
+        for now in [at, at + 1, at + 59, at + 60, at + 61, at + 120] {
+            let consent = policy.read_consent_at([forged], Signals::default(), now);
+            assert_eq!(consent.state(), cookie_consent_core::ConsentState::Invalid);
+            warned.push(recorder.warnings().len());
+        }
+        assert_eq!(warned, [1, 0, 0, 1, 0, 1]);
+    });
+    // Once more, to read the message itself.
+    tracing::subscriber::with_default(recorder.clone(), || {
+        policy.read_consent_at([forged], Signals::default(), 1_764_001_000);
+    });
+    let seen = recorder.warnings();
+    assert_eq!(seen.len(), 1);
+    let text = format!("{:?}", seen[0].fields);
+    assert!(text.contains("without a valid signature"), "{text}");
+    assert!(
+        !text.contains("SECRET") && !text.contains("analytics"),
+        "{text}"
+    );
+    assert_eq!(seen[0].target, "cookie_consent");
+}

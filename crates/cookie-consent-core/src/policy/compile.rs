@@ -127,8 +127,8 @@ impl Policy {
                 consent_mode,
                 locales,
                 digest,
+                signing_keys: None,
             }),
-            signing_keys: None,
         })
     }
 }

@@ -51,7 +51,7 @@ pub(crate) struct ConsentModeConfig {
 }
 
 /// `[consent_mode]` validated: for each type, the categories that grant it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct ConsentMode {
     /// Per type of [`TYPES`], the category indices that list it.
     pub(crate) granted_by: [Vec<usize>; 7],

@@ -44,7 +44,7 @@ pub(crate) struct LocaleConfig {
 
 /// One locale, resolved: its own texts (the policy's, else built in) and
 /// translations; what it lacks comes from the default locale, then English.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct CompiledLocale {
     pub(crate) tag: String,
     pub(crate) texts: Vec<Option<String>>,
@@ -55,7 +55,7 @@ pub(crate) struct CompiledLocale {
 }
 
 /// Every locale a policy speaks: the built-in ones and those it declares.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Locales {
     pub(crate) list: Vec<CompiledLocale>,
     pub(crate) default: usize,

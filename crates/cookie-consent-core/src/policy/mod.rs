@@ -319,8 +319,6 @@ pub(crate) enum UnknownRule {
 #[derive(Clone)]
 pub struct Policy {
     pub(crate) inner: Arc<Compiled>,
-    /// The consent cookie's keys: given by the application, never in a file.
-    pub(crate) signing_keys: Option<SigningKeys>,
 }
 
 /// How the consent cookie is signed.
@@ -334,6 +332,7 @@ pub(crate) enum Signing<'p> {
     KeysMissing,
 }
 
+#[derive(Clone)]
 pub(crate) struct Compiled {
     pub(crate) settings: Settings,
     pub(crate) categories: Vec<Category>,
@@ -352,6 +351,8 @@ pub(crate) struct Compiled {
     pub(crate) locales: Locales,
     /// Hex SHA-256 of the policy file's text.
     pub(crate) digest: String,
+    /// The consent cookie's keys: given by the application, never in a file.
+    pub(crate) signing_keys: Option<SigningKeys>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -426,7 +427,7 @@ impl Policy {
             settings: self.inner.settings.clone(),
             categories: self.inner.categories.clone(),
             cookies: self.inner.rules.clone(),
-            signing_keys: self.signing_keys.clone(),
+            signing_keys: self.inner.signing_keys.clone(),
         }
     }
 
@@ -450,15 +451,19 @@ impl Policy {
     /// # Ok::<(), cookie_consent_core::PolicyError>(())
     /// ```
     pub fn with_signing_keys(&self, keys: SigningKeys) -> Policy {
+        let mut compiled = Compiled::clone(&self.inner);
+        compiled.signing_keys = Some(keys);
         Policy {
-            inner: self.inner.clone(),
-            signing_keys: Some(keys),
+            inner: Arc::new(compiled),
         }
     }
 
     /// How the consent cookie is signed: keys given turn signing on.
     pub(crate) fn signing(&self) -> Signing<'_> {
-        match (&self.signing_keys, self.inner.settings.consent_cookie.sign) {
+        match (
+            &self.inner.signing_keys,
+            self.inner.settings.consent_cookie.sign,
+        ) {
             (Some(keys), _) => Signing::Keys(keys),
             (None, true) => Signing::KeysMissing,
             (None, false) => Signing::Off,

@@ -6,7 +6,7 @@
 //! keys are the policy's own: a request cannot grow a group.
 
 /// The compiled names of a policy's rules.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct NameIndex {
     /// Exact names and their rule indices, ordered by first byte.
     exact: Vec<(Box<str>, usize)>,
