@@ -153,6 +153,16 @@ async fn a_page_script_cannot_grant_itself_consent(
         "valid",
         "{site}: the click counts"
     );
+    // The page knows the choice only from the guard the server rendered.
+    client.goto(&home).await.unwrap();
+    let script = format!(
+        "return [window.cookieConsent.allows('analytics'), document.cookie.indexOf('{name}=') >= 0];"
+    );
+    assert_eq!(
+        evaluate(&client, &script).await,
+        serde_json::json!([true, false]),
+        "{site}: HttpOnly, and the guard knows the choice"
+    );
     page(&client, addr, &format!("/demo/set?name={analytics}")).await;
     assert!(
         jar(&client).await.contains(analytics),

@@ -66,6 +66,39 @@ pub fn cookie_header(policy: &Policy, header: &[u8], gpc: bool) {
     }
 }
 
+/// [`policy`] with its consent signed by a fixed key.
+pub fn signed_policy() -> Policy {
+    let keys = crate::SigningKeys::new([[0x5e; 32]]).expect("a valid key");
+    policy().with_signing_keys(keys)
+}
+
+/// A `Cookie` header read by a signing policy: never a panic, and nothing
+/// granted unless some consent value of the header verifies.
+pub fn signed_cookie_header(signed: &Policy, header: &[u8]) {
+    let consent = signed.read_consent_at([header], Signals::default(), NOW);
+    let crate::policy::Signing::Keys(keys) = signed.signing() else {
+        panic!("a signing policy");
+    };
+    let name = signed.inner.consent_name().as_bytes();
+    let verifies = cookie_pairs(header)
+        .filter(|(pair_name, _)| *pair_name == name)
+        .any(|(_, value)| keys.verify(name, value).is_some());
+    if !verifies {
+        assert!(
+            matches!(
+                consent.state_quietly(),
+                crate::ConsentState::Missing | crate::ConsentState::Invalid
+            ),
+            "an unverified header is believed: {header:?}"
+        );
+        assert_eq!(
+            signed.consent_id([header]),
+            None,
+            "an id from an unverified header: {header:?}"
+        );
+    }
+}
+
 fn header_has_semicolon_in_consent(policy: &Policy, header: &[u8]) -> bool {
     let name = policy.inner.consent_name().as_bytes();
     header.windows(name.len()).any(|w| w == name) && header.contains(&b'{')
@@ -119,6 +152,7 @@ pub fn consent_post(policy: &Policy, post: &ConsentPost<'_>) {
     let answer = policy.answer_consent_post(post);
     match answer {
         ConsentAnswer::CrossSite => assert!(!post.is_same_origin()),
+        ConsentAnswer::Scripted => assert!(post.is_scripted() && post.is_same_origin()),
         ConsentAnswer::BadForm => {
             assert!(ConsentChoice::from_form(form_urlencoded::parse(post.form)).is_none())
         }
@@ -127,6 +161,7 @@ pub fn consent_post(policy: &Policy, post: &ConsentPost<'_>) {
             set_cookie,
         } => {
             assert!(post.is_same_origin());
+            assert!(!post.is_scripted() || policy.consent_cookie().allow_scripted_writes);
             assert!(
                 location.starts_with('/') && !location.starts_with("//"),
                 "{location}"
