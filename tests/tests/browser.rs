@@ -217,9 +217,10 @@ async fn browser_walks_the_actix_mihari_demo() {
     walk_through("mihari", addr, mihari, "mh_analytics_id", "mh_prefs").await;
 }
 
-/// A site that runs a real JavaScript banner from npm (`tests/js`): its page,
-/// the banner's files, and `/demo/set`, under a `ConsentLayer` whose policy
-/// reads the banner's own cookie.
+/// A site that runs a real JavaScript banner from npm (`tests/js`): its page
+/// (the cookie guard first in `<head>`, as the README says), the banner's
+/// files, and `/demo/set`, under a `ConsentLayer` whose policy reads the
+/// banner's own cookie.
 struct BannerSite {
     /// The npm package, under `tests/js/node_modules`.
     package: &'static str,
@@ -321,8 +322,12 @@ impl BannerSite {
             (AppendHeaders(headers), "set").into_response()
         };
         let page = self.page;
+        let guarded = move |consent: cookie_consent_tower::Consent| async move {
+            let guard = consent.policy().render_cookie_guard(&consent, None);
+            Html(page.replacen("<head>", &format!("<head>{guard}"), 1))
+        };
         let mut app = axum::Router::new()
-            .route("/", get(move || async move { Html(page) }))
+            .route("/", get(guarded))
             .route("/demo/set", get(set));
         for &(path, file, kind) in self.assets {
             let body = std::fs::read_to_string(self.dist().join(file)).expect("the banner's file");
@@ -372,11 +377,23 @@ impl BannerSite {
         );
 
         client.goto(&page).await.unwrap();
+        let script_sets_ga = "document.cookie = '_ga=script; Path=/'; \
+                              return document.cookie.indexOf('_ga=script') >= 0;";
+        assert_eq!(
+            client.execute(script_sets_ga, vec![]).await.unwrap(),
+            false,
+            "{banner}: the guard drops _ga before a choice"
+        );
         click_when_shown(&client, self.accept).await;
         let cookies = jar(&client).await;
         assert!(
             cookies.contains(self.cookie),
-            "{banner} stored its choice: {cookies:?}"
+            "{banner} stored its choice behind the guard: {cookies:?}"
+        );
+        assert_eq!(
+            client.execute(script_sets_ga, vec![]).await.unwrap(),
+            true,
+            "{banner}: after Accept all, a script's _ga passes without a reload"
         );
         std::fs::write(dir.join("banner.png"), client.screenshot().await.unwrap()).unwrap();
         client.goto(&set_ga).await.unwrap();
@@ -394,6 +411,13 @@ impl BannerSite {
             .await
             .expect("the script runs");
         reject.click().await.expect("a click");
+        let script_sets_ga_again = "document.cookie = '_ga=again; Path=/'; \
+                                    return document.cookie.indexOf('_ga=again') >= 0;";
+        assert_eq!(
+            client.execute(script_sets_ga_again, vec![]).await.unwrap(),
+            false,
+            "{banner}: after Reject all, the guard drops a script's _ga at once"
+        );
         client
             .goto(&format!("http://{addr}/demo/set"))
             .await

@@ -2,13 +2,17 @@
 // writes through document.cookie and the Cookie Store API. Read it beside
 // src/decision.rs and src/syntax/expiry.rs: the same steps, the same dates.
 //
-// The server wraps this in `(function (d, w) { var n, e, p, u, c, g, s; … })`:
+// The server wraps this in `(function (d, w) { var n, e, p, u, c, g, s, k, x, q; … })`:
 //   n  the consent cookie's name
 //   e  exact cookie name -> category index
 //   p  [prefix, category index], longest prefix first
 //   u  undeclared names: -1 strip, -2 keep, else a category index
 //   c  category ids, essential first;  g  granted, one flag per category
 //   s  1 when the consent cookie is signed: then only the server writes it
+//   k  the consent sources: [format, cookie (a prefix for complianz), ids,
+//      per category the indexes of the ids that must all be granted]
+//   x  other names a CMP or a signal source stores;  q  per category: denied
+//      by the request's privacy signals, whatever a CMP records
 // ES5, no dependency.
 
 // --- Reading a cookie string as Chromium reads it ---------------------------
@@ -126,6 +130,66 @@ function grants(name) {
   return i === -2 || i === 0 || (i > 0 && g[i] === true);
 }
 
+// --- The consent sources: a CMP stores its choice, and the guard learns it ---
+
+function sourceOf(name) {
+  for (var i = 0; i < k.length; i++) {
+    var cookie = k[i][1];
+    if (k[i][0] === 'complianz' ? name.indexOf(cookie) === 0 : name === cookie) return k[i];
+  }
+  return null;
+}
+
+// The CMP's own cookies pass: without them it could never store the choice.
+function isSourceCookie(name) {
+  if (sourceOf(name) !== null) return true;
+  for (var i = 0; i < x.length; i++) if (x[i] === name) return true;
+  return false;
+}
+
+function decodedJson(value) {
+  try {
+    return JSON.parse(value.charAt(0) === '{' ? value : decodeURIComponent(value));
+  } catch (err) {
+    return null;
+  }
+}
+
+// Which of a source's ids the CMP's new cookie grants, for the formats whose
+// cookie says it plainly (JSON); null: this guard does not read the format,
+// and the choice counts from the next page the server renders.
+function grantedIds(format, value, ids) {
+  var json = decodedJson(value);
+  if (json === null || typeof json !== 'object') return null;
+  var granted = [];
+  for (var i = 0; i < ids.length; i++) {
+    if (format === 'vanilla-cookieconsent') {
+      var list = json.categories || json.level;
+      if (!(list instanceof Array)) return null;
+      granted.push(list.indexOf(ids[i]) >= 0);
+    } else if (format === 'klaro') {
+      granted.push(json[ids[i]] === true);
+    } else {
+      return null;
+    }
+  }
+  return granted;
+}
+
+// A CMP wrote its cookie: from now on, writes follow that choice. Only the
+// first source is learnt from, as the server reads the first that decides.
+function learn(name, value) {
+  var source = sourceOf(name);
+  if (source === null || source !== k[0]) return;
+  var granted = grantedIds(source[0], value, source[2]);
+  if (granted === null) return;
+  for (var i = 1; i < c.length; i++) {
+    var required = source[3][i], ok = required.length > 0;
+    for (var j = 0; j < required.length; j++) ok = ok && granted[required[j]];
+    g[i] = ok && !q[i];
+  }
+}
+
 // Whether a page script may write the consent cookie: not when it is signed
 // (the server alone can, and a script's value would only read as invalid).
 function consentWritable() {
@@ -141,6 +205,10 @@ function allowed(line) {
   if (eq < 0) return false;
   var name = trim(parts[0].slice(0, eq));
   if (name === n) return consentWritable();
+  if (name !== '' && isSourceCookie(name)) {
+    learn(name, trim(parts[0].slice(eq + 1)));
+    return true;
+  }
   return name !== '' && (isRemoval(parts) || grants(name));
 }
 
@@ -200,7 +268,8 @@ function guardCookieStore(W) {
       var name = options.name;
       var removal = typeof options.expires === 'number' && options.expires <= Date.now();
       var ok = !hasControl(name) && name !== '' &&
-        (name === n ? consentWritable() : removal || (grants(name) && grants(trim(name))));
+        (name === n ? consentWritable() : isSourceCookie(name) || removal || (grants(name) && grants(trim(name))));
+      if (ok && isSourceCookie(name) && options.value !== undefined) learn(name, options.value);
       return ok ? set.call(this, options) : Promise.resolve();
     }
   });

@@ -28,14 +28,17 @@ impl Policy {
     /// In the page it drops each write through `document.cookie` and the
     /// Cookie Store API (`cookieStore.set`) whose cookie the consent does not
     /// allow — the same decision as the layer's for `Set-Cookie` — and lets
-    /// removals through, and the consent cookie unless it is signed (then
-    /// only the server writes it). It defines
+    /// removals through, the consent cookie unless it is signed (then only
+    /// the server writes it), and the cookies of the policy's consent sources
+    /// (a CMP must store its choice). When the first source is
+    /// vanilla-cookieconsent or Klaro, a choice the CMP writes counts for the
+    /// page's later writes at once; for the other formats, from the next page. It defines
     /// `window.cookieConsent`: `granted` (the granted category ids),
     /// `allows(id)`, and `update(ids)`, for a JavaScript banner to call when
     /// the visitor chooses, so later writes follow the new choice without a
     /// reload. Its hooks sit on the prototypes, where a page cannot remove
     /// them, and reach every same-origin frame and window the page opens.
-    /// About 11 KiB of readable code plus the policy's names (under 4 KiB
+    /// About 14 KiB of readable code plus the policy's names (under 5 KiB
     /// compressed); no dependency.
     ///
     /// ```
@@ -78,19 +81,73 @@ impl Policy {
         let granted: Vec<bool> = (0..ids.len())
             .map(|i| i == 0 || consent.grants_index(self, i))
             .collect();
+        // What the request's privacy signals deny, whatever a CMP records.
+        let signalled = consent.signals.gpc || (consent.signals.dnt && inner.settings.honor_dnt);
+        let denied: Vec<bool> = (0..ids.len())
+            .map(|i| signalled && inner.gpc.contains(i))
+            .collect();
         let json = |value: serde_json::Value| script_safe(&value.to_string());
         let mut out = script_open(nonce);
         let _ = write!(
             out,
-            "(function(d,w){{var n={},e={},p={},u={unknown},c={},g={},s={};\n{GUARD}}})(document,window);</script>\n",
+            "(function(d,w){{var n={},e={},p={},u={unknown},c={},g={},s={},k={},x={},q={};\n{GUARD}}})(document,window);</script>\n",
             json(inner.consent_name().into()),
             json(exact.into()),
             json(serde_json::json!(prefixes)),
             json(serde_json::json!(ids)),
             json(serde_json::json!(granted)),
             u8::from(self.signs_consent()),
+            json(self.guard_sources()),
+            json(serde_json::json!(self.guard_source_extras())),
+            json(serde_json::json!(denied)),
         );
         out
+    }
+
+    /// The consent sources, for the guard: `[format, cookie, ids, required]`,
+    /// `required` giving for each category the indexes of the ids that must
+    /// all be granted (none: the source cannot grant it).
+    fn guard_sources(&self) -> serde_json::Value {
+        let sources: Vec<serde_json::Value> = self
+            .inner
+            .sources
+            .iter()
+            .filter(|source| source.format != crate::source::Format::CookieConsent)
+            .map(|source| {
+                let required: Vec<Vec<usize>> = source
+                    .required
+                    .iter()
+                    .map(|mask| {
+                        (0..source.ids.len())
+                            .filter(|i| mask & (1 << i) != 0)
+                            .collect()
+                    })
+                    .collect();
+                serde_json::json!([source.format.id(), &*source.cookie, source.ids, required])
+            })
+            .collect();
+        serde_json::Value::Array(sources)
+    }
+
+    /// Other cookies a CMP or a signal source stores: OneTrust's
+    /// `OptanonAlertBoxClosed`, the GPP and US Privacy strings when honoured.
+    fn guard_source_extras(&self) -> Vec<&str> {
+        let inner = &self.inner;
+        let mut extras = Vec::new();
+        if inner
+            .sources
+            .iter()
+            .any(|s| s.format == crate::source::Format::OneTrust)
+        {
+            extras.push("OptanonAlertBoxClosed");
+        }
+        if inner.settings.honor_gpp {
+            extras.push(inner.settings.gpp_cookie.as_str());
+        }
+        if inner.settings.honor_usp {
+            extras.push("usprivacy");
+        }
+        extras
     }
 }
 
@@ -116,12 +173,12 @@ mod tests {
         let consent = policy.read_consent([""], Signals::default());
         let guard = policy.render_cookie_guard(&consent, Some("n1"));
         assert!(
-            guard.starts_with("<script nonce=\"n1\">(function(d,w){var n=\"cookie-preferences\",e={\"sid\":0},p=[[\"_ga_\",1],[\"_g\",0]],u=1,c=[\"essential\",\"analytics\"],g=[true,false],s=0;\n"),
+            guard.starts_with("<script nonce=\"n1\">(function(d,w){var n=\"cookie-preferences\",e={\"sid\":0},p=[[\"_ga_\",1],[\"_g\",0]],u=1,c=[\"essential\",\"analytics\"],g=[true,false],s=0,k=[],x=[],q=[false,false];\n"),
             "{guard}"
         );
         assert!(guard.ends_with("})(document,window);</script>\n"));
         assert!(
-            GUARD.len() < 12_000,
+            GUARD.len() < 15_000,
             "the guard's code is {} bytes",
             GUARD.len()
         );
