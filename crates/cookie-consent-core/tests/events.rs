@@ -131,7 +131,36 @@ fn events_go_to_tracing_with_their_fields_and_undeclared_names_warn_once_up_to_a
                     ("reason", "purge"),
                     ("enforced", "true"),
                 ]),
+                // One line per judged response: what it kept, stripped and purged.
+                debug(&[
+                    ("message", "response judged"),
+                    ("kept", "0"),
+                    ("stripped", "1"),
+                    ("purged", "1"),
+                    ("enforced", "true"),
+                ]),
             ]
+        );
+        // A layer that sees no Set-Cookie (inside tower-cookies, say) says so.
+        review(&policy, "", &[]);
+        assert_eq!(
+            recorder.take(),
+            [debug(&[
+                ("message", "response judged"),
+                ("kept", "0"),
+                ("stripped", "0"),
+                ("purged", "0"),
+                ("enforced", "true"),
+            ])]
+        );
+        review(&policy, "", &["_ga=1", "_ga=2"]);
+        let judged = recorder.take().pop().unwrap();
+        assert_eq!(
+            (
+                judged.fields["kept"].as_str(),
+                judged.fields["stripped"].as_str()
+            ),
+            ("0", "2")
         );
 
         // An undeclared name warns once, saying how to declare it.

@@ -166,7 +166,7 @@ impl Policy {
     /// Adds one value of a cookie this library writes: when the consent is
     /// signed, only a value whose MAC verifies for this name is read; any
     /// other is Invalid.
-    fn add_own_value(&self, reading: &mut Reading, name: &[u8], raw: &[u8], now: &Now) {
+    pub(crate) fn add_own_value(&self, reading: &mut Reading, name: &[u8], raw: &[u8], now: &Now) {
         match self.signing() {
             Signing::Off => reading.add(self, raw, now),
             Signing::Keys(keys) => match keys.verify(name, raw) {

@@ -694,6 +694,30 @@ mod signed {
         assert!(built.to_builder().build().unwrap().signs_consent());
     }
 
+    /// A response that sets a signed consent (the endpoint's answer, a page
+    /// that records consent) is judged under it: its own `_ga` passes.
+    #[test]
+    fn a_signed_consent_set_by_the_response_is_in_force_for_it() {
+        let policy = Policy::from_toml_str(&format!(
+            "{CATEGORIES}\n[[cookies]]\nname = \"_ga\"\ncategory = \"analytics\"\n"
+        ))
+        .unwrap()
+        .with_signing_keys(keys(1));
+        let set_cookies = [
+            policy.write_consent(&ConsentChoice::AcceptAll),
+            "_ga=1; Path=/".to_owned(),
+        ];
+        let consent = policy.read_consent([""], Signals::default());
+        let headers = crate::adapter::ResponseHeaders {
+            request_cookies: [""],
+            set_cookies: &set_cookies,
+            vary: [""; 0],
+            mark: None,
+        };
+        let review = policy.review_response(&consent, headers, None);
+        assert!(review.keeps(1), "the response's own consent grants its _ga");
+    }
+
     #[test]
     fn sign_without_keys_believes_nothing() {
         let policy = policy("[consent_cookie]\nsign = true");

@@ -11,6 +11,7 @@ use crate::consent::{Consent, Decider, Reading};
 use crate::event::Observer;
 use crate::policy::{Enforcement, Policy};
 use crate::syntax::{is_named, is_removal, set_cookie_pair_name, set_cookie_value};
+use crate::TARGET;
 use judge::Judged;
 pub use nesting::NestingMark;
 pub use outcome::Review;
@@ -153,6 +154,15 @@ impl Policy {
         };
 
         let consent_state = Some(consent.state_quietly());
+        // One line per judged response, so a layer that sees nothing shows 0s.
+        tracing::debug!(
+            target: TARGET,
+            kept = set_cookies.into_iter().count() - strips.iter().count(),
+            stripped = strips.iter().count(),
+            purged = purges.len(),
+            enforced,
+            "response judged"
+        );
         if !enforced {
             return Review {
                 consent_state,
@@ -192,7 +202,8 @@ impl Policy {
             };
             let mut reading = Reading::MISSING;
             if !is_removal(after_name, now) {
-                reading.add(self, set_cookie_value(value), now);
+                // Signed, it is believed only as it would be on the next request.
+                self.add_own_value(&mut reading, name.as_bytes(), set_cookie_value(value), now);
             }
             // The browser applies them in order: the last one wins.
             in_force = Some(reading);
