@@ -74,6 +74,13 @@ enum Command {
         /// JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// The banner's "accept all" button (CSS), instead of the known one
+        /// for the policy's first consent source.
+        #[arg(long, value_name = "SELECTOR")]
+        accept: Option<String>,
+        /// The banner's "reject all" button (CSS).
+        #[arg(long, value_name = "SELECTOR")]
+        reject: Option<String>,
     },
     /// Consent records: the proof of every answer the consent endpoint wrote.
     Records {
@@ -127,11 +134,14 @@ fn main() -> ExitCode {
             policy,
             max_pages,
             json,
+            accept,
+            reject,
         } => scan::run(&scan::Scan {
             url,
             policy,
             max_pages,
             json,
+            buttons: scan::Buttons { accept, reject },
         }),
         Command::Records {
             command: RecordsCommand::Export { store, id, since },

@@ -270,3 +270,207 @@ fn errors_are_messages() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("did not load"), "{err}");
 }
+
+/// Runs `cookie-consent scan URL --policy FILE --json` with further arguments.
+fn scan_with(url: &str, policy: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_cookie-consent"))
+        .env_remove("CONSENT_KEYS")
+        .args(["scan", url, "--policy", policy.to_str().unwrap()])
+        .args(["--max-pages", "5", "--json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let json = serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+    (output.status.code().unwrap_or(-1), json, stderr)
+}
+
+/// Minopa's policy reading `source`, written to a file of its own.
+fn policy_file(test: &str, source: &str) -> (std::path::PathBuf, Policy) {
+    let text = format!("{}\n{source}", std::fs::read_to_string(MINOPA).unwrap());
+    let dir =
+        std::env::temp_dir().join(format!("cookie-consent-scan-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("policy.toml");
+    std::fs::write(&path, &text).unwrap();
+    (path, Policy::from_toml_str(&text).unwrap())
+}
+
+/// vanilla-cookieconsent's files, from `tests/js` (`npm ci --prefix tests/js`).
+fn vanilla_file(name: &str) -> Option<String> {
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/js/node_modules/vanilla-cookieconsent/dist")
+        .join(name);
+    let text = std::fs::read_to_string(&dist).ok();
+    if text.is_none() && std::env::var("COOKIE_CONSENT_BROWSER").as_deref() == Ok("require") {
+        panic!("{} is missing: npm ci --prefix tests/js", dist.display());
+    }
+    text
+}
+
+const VANILLA_PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+<link rel="stylesheet" href="/banner.css"><script src="/banner.js"></script></head>
+<body><a href="/track">Track</a>
+<script>
+CookieConsent.run({
+  revision: 1, hideFromBots: false,
+  categories: { necessary: { enabled: true, readOnly: true }, functional: {}, analytics: {}, marketing: {} },
+  language: { default: "en", translations: { en: {
+    consentModal: { title: "Cookies", description: "We use cookies.", acceptAllBtn: "Accept all", acceptNecessaryBtn: "Reject all" },
+    preferencesModal: { title: "Preferences", acceptAllBtn: "Accept all", acceptNecessaryBtn: "Reject all", savePreferencesBtn: "Save", sections: [] }
+  } } }
+});
+</script></body></html>"#;
+
+/// A site whose consent comes from a CMP: `page` (the guard first in
+/// `<head>`), the banner's files, and `/track`, which sets `_ga` through
+/// tower-cookies. `layer_inside` makes the classic mistake: the consent
+/// layer inside `CookieManagerLayer`, so it never sees `_ga`.
+fn cmp_site(policy: Policy, page: &'static str, layer_inside: bool) -> Option<SocketAddr> {
+    let (script, style) = (
+        vanilla_file("cookieconsent.umd.js")?,
+        vanilla_file("cookieconsent.css")?,
+    );
+    let guarded = move |consent: cookie_consent_tower::Consent| async move {
+        let guard = consent.policy().render_cookie_guard(&consent, None);
+        Html(page.replacen("<head>", &format!("<head>{guard}"), 1))
+    };
+    let track = |cookies: Cookies| async move {
+        let mut ga = Cookie::new("_ga", "GA1.1.1");
+        ga.set_path("/");
+        cookies.add(ga);
+        "tracked"
+    };
+    let routes = Router::new()
+        .route("/", get(guarded))
+        .route("/track", get(track))
+        .route(
+            "/banner.js",
+            get(move || async move { ([("content-type", "text/javascript")], script) }),
+        )
+        .route(
+            "/banner.css",
+            get(move || async move { ([("content-type", "text/css")], style) }),
+        );
+    let app = match layer_inside {
+        false => routes
+            .layer(CookieManagerLayer::new())
+            .layer(ConsentLayer::new(policy)),
+        true => routes
+            .layer(ConsentLayer::new(policy))
+            .layer(CookieManagerLayer::new()),
+    };
+    Some(serve(app))
+}
+
+#[test]
+fn a_vanilla_cookieconsent_site_is_scanned_through_its_own_banner() {
+    if !browser_available("a_vanilla_cookieconsent_site_is_scanned_through_its_own_banner") {
+        return;
+    }
+    let (file, policy) = policy_file(
+        "vanilla",
+        "[[consent_sources]]\nformat = \"vanilla-cookieconsent\"\n",
+    );
+    let Some(good) = cmp_site(policy.clone(), VANILLA_PAGE, false) else {
+        return;
+    };
+    let (code, json, err) = scan_with(&format!("http://{good}/"), &file, &[]);
+    assert_eq!((code, findings(&json)), (0, vec![]), "{err}");
+    let accepted: Vec<&str> = json["passes"][2]["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        accepted.contains(&"_ga"),
+        "the banner's Accept all took: {accepted:?}"
+    );
+
+    // The layer inside tower-cookies: the same banner, and the findings.
+    let broken = cmp_site(policy.clone(), VANILLA_PAGE, true).unwrap();
+    let (code, json, err) = scan_with(&format!("http://{broken}/"), &file, &[]);
+    let rows = findings(&json);
+    assert!(
+        rows.iter()
+            .any(|r| r.0 == "no-consent" && r.1 == "_ga" && r.3 == "before-consent"),
+        "{rows:?} {err}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.0 == "after-reject" && r.1 == "_ga" && r.3 == "after-reject"),
+        "{rows:?} {err}"
+    );
+    assert_eq!(code, 1);
+
+    // A banner whose button cannot be found: exit 2, saying so.
+    let (code, json, err) = scan_with(
+        &format!("http://{good}/"),
+        &file,
+        &["--accept", "#no-such-button"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(json, serde_json::Value::Null);
+    assert!(
+        err.contains("the --accept button `#no-such-button` was not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_cookiebot_site_without_its_script_is_scanned_by_writing_its_cookie() {
+    if !browser_available("a_cookiebot_site_without_its_script_is_scanned_by_writing_its_cookie") {
+        return;
+    }
+    let (file, policy) = policy_file("cookiebot", "[[consent_sources]]\nformat = \"cookiebot\"\n");
+    const PAGE: &str = "<!doctype html><html lang=\"en\"><head><title>Shop</title></head>\
+                        <body><a href=\"/track\">Track</a></body></html>";
+    let Some(site) = cmp_site(policy, PAGE, false) else {
+        return;
+    };
+    let (code, json, err) = scan_with(&format!("http://{site}/"), &file, &[]);
+    assert_eq!((code, findings(&json)), (0, vec![]), "{err}");
+    let accepted: Vec<&str> = json["passes"][2]["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        accepted.contains(&"_ga"),
+        "the written CookieConsent took: {accepted:?}"
+    );
+    let rejected: Vec<&str> = json["passes"][1]["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(!rejected.contains(&"_ga"), "{rejected:?}");
+}
+
+/// A pass whose consent does not take is an error, not a clean report: a
+/// site that signs its consent, scanned without its keys.
+#[test]
+fn a_pass_whose_consent_does_not_hold_exits_2() {
+    if !browser_available("a_pass_whose_consent_does_not_hold_exits_2") {
+        return;
+    }
+    let keys = cookie_consent_core::SigningKeys::parse(&"7e".repeat(32)).unwrap();
+    let signed = serve(
+        example_axum_minopa::app(
+            policy(MINOPA).with_signing_keys(keys),
+            cookie_consent_tests::memory_records(),
+        )
+        .unwrap(),
+    );
+    let (code, json, err) = scan(&format!("http://{signed}/"), MINOPA);
+    assert_eq!((code, json), (2, serde_json::Value::Null), "{err}");
+    assert!(
+        err.contains("the reject optional pass could not establish its consent")
+            && err.contains("reads it as invalid"),
+        "{err}"
+    );
+}

@@ -234,3 +234,33 @@ fn id_in_value(raw: &[u8]) -> Option<ConsentId> {
     let value: IdOnly<'_> = serde_json::from_slice(&decoded).ok()?;
     ConsentId::parse(&value.id?)
 }
+
+impl Policy {
+    /// The cookies (`name=value`, in order) the first consent source's CMP
+    /// stores for `choice` (accept all or reject optional), when the format
+    /// has a writer here; `None` for TCF and an application's own format,
+    /// and when the policy has no source (its own cookie:
+    /// [`write_consent`](Self::write_consent)).
+    ///
+    /// ```
+    /// # use cookie_consent_core::{ConsentChoice, ConsentState, Policy, Signals};
+    /// let policy = Policy::from_toml_str(
+    ///     "[[categories]]\nid = \"analytics\"\n[[consent_sources]]\nformat = \"cookiebot\"",
+    /// )?;
+    /// let cookies = policy.write_source_consent(&ConsentChoice::AcceptAll).unwrap();
+    /// assert!(cookies[0].starts_with("CookieConsent="));
+    /// let consent = policy.read_consent([cookies.join("; ")], Signals::default());
+    /// assert_eq!(consent.state(), ConsentState::Valid);
+    /// assert!(consent.allows("analytics"));
+    /// # Ok::<(), cookie_consent_core::PolicyError>(())
+    /// ```
+    pub fn write_source_consent(&self, choice: &ConsentChoice) -> Option<Vec<String>> {
+        let source = self.inner.sources.first()?;
+        let accept = match choice {
+            ConsentChoice::AcceptAll => true,
+            ConsentChoice::RejectOptional => false,
+            _ => return None,
+        };
+        crate::source::write_source(source, accept, self.revision())
+    }
+}

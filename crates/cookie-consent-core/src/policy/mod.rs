@@ -470,6 +470,31 @@ impl Policy {
         }
     }
 
+    /// Whether `name` is a cookie that holds consent: the policy's own
+    /// consent cookie, a consent source's (`CookieConsent`, `cc_cookie`, a
+    /// `cmplz_` name, …, and OneTrust's `OptanonAlertBoxClosed`), or an
+    /// honoured signal's (the GPP string, `usprivacy`).
+    pub fn is_consent_cookie(&self, name: &str) -> bool {
+        let inner = &self.inner;
+        name == inner.consent_name()
+            || inner.sources.iter().any(|source| match source.format {
+                crate::source::Format::Complianz => name.starts_with(&*source.cookie),
+                crate::source::Format::OneTrust => {
+                    name == &*source.cookie || name == "OptanonAlertBoxClosed"
+                }
+                _ => name == &*source.cookie,
+            })
+            || (inner.settings.honor_gpp && name == inner.settings.gpp_cookie)
+            || (inner.settings.honor_usp && name == "usprivacy")
+    }
+
+    /// The format of each consent source (`[[consent_sources]]`), in the
+    /// order they are read: `cookiebot`, `tcf`, … Empty: the policy's own
+    /// cookie is its only source.
+    pub fn consent_source_formats(&self) -> impl Iterator<Item = &str> {
+        self.inner.sources.iter().map(|source| source.format.id())
+    }
+
     /// Whether the consent cookie is signed (keys given, or `sign = true`).
     pub fn signs_consent(&self) -> bool {
         !matches!(self.signing(), Signing::Off)

@@ -14,6 +14,9 @@ mod onetrust;
 pub(crate) mod reading;
 mod tcf;
 mod vanilla;
+mod write;
+
+pub(crate) use write::write as write_source;
 
 use std::fmt;
 use std::sync::Arc;

@@ -2,16 +2,20 @@
 //! browser, judged against the declared policy (DESIGN §14). Headless
 //! Chromium, driven by chromedriver, visits up to N same-origin pages three
 //! times, each with a fresh profile: without consent, after rejecting
-//! optional cookies, after accepting all (the policy's consent cookie written
-//! as its banner would). After each pass it lists every cookie the browser
-//! holds — set by the server or by scripts, on any domain — with its category
-//! and the findings: `undeclared`, `before-consent`, `after-reject`.
+//! optional cookies, after accepting all — consent established as the site
+//! does it ([`consent`]), and checked to hold before the pass is reported.
+//! After each pass it lists every cookie the browser holds — set by the
+//! server or by scripts, on any domain — with its category and the findings:
+//! `undeclared`, `before-consent`, `after-reject`.
+
+mod consent;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 use std::time::Duration;
 
+pub(crate) use consent::Buttons;
 use cookie_consent_core::{ConsentChoice, Policy, Signals, SigningKeys};
 use fantoccini::wd::{TimeoutConfiguration, WebDriverCompatibleCommand};
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -87,6 +91,7 @@ pub(crate) struct Scan {
     pub(crate) policy: PathBuf,
     pub(crate) max_pages: usize,
     pub(crate) json: bool,
+    pub(crate) buttons: Buttons,
 }
 
 pub(crate) fn run(scan: &Scan) -> Outcome {
@@ -113,8 +118,8 @@ pub(crate) fn run(scan: &Scan) -> Outcome {
         &policy,
         &start,
         scan.max_pages.max(1),
-        &chromium,
-        &chromedriver,
+        &scan.buttons,
+        (&chromium, &chromedriver),
     ))?;
     let violations = found
         .iter()
@@ -149,8 +154,8 @@ async fn scan_site(
     policy: &Policy,
     start: &Url,
     max_pages: usize,
-    chromium: &Path,
-    chromedriver: &Path,
+    buttons: &Buttons,
+    (chromium, chromedriver): (&Path, &Path),
 ) -> Result<Vec<Found>, String> {
     let driver = Driver::start(chromedriver).await?;
     let progress = ProgressBar::new_spinner();
@@ -168,7 +173,7 @@ async fn scan_site(
         ));
         let _ = std::fs::remove_dir_all(&profile);
         let client = driver.session(chromium, &profile).await?;
-        let result = visit(&client, policy, start, pass, max_pages, |page| {
+        let result = visit(&client, policy, start, pass, max_pages, buttons, |page| {
             progress.set_message(format!("pass {}/3 ({}): {page}", number + 1, pass.name()));
         })
         .await;
@@ -184,14 +189,15 @@ async fn scan_site(
     Ok(found)
 }
 
-/// One pass: the consent cookie written first when the pass has one, then
-/// the same-origin pages breadth first, up to `max_pages`.
+/// One pass: its consent established first when it has one, then the
+/// same-origin pages breadth first, up to `max_pages`.
 async fn visit(
     client: &Client,
     policy: &Policy,
     start: &Url,
     pass: Pass,
     max_pages: usize,
+    buttons: &Buttons,
     on_page: impl Fn(&str),
 ) -> Result<(), String> {
     let goto = |url: String| async move {
@@ -201,37 +207,7 @@ async fn visit(
             .map_err(|err| format!("{url} did not load: {err}"))
     };
     if let Some(choice) = pass.choice() {
-        // On the site's origin, as its banner would write it, with nothing else.
-        goto(start.to_string()).await?;
-        client
-            .delete_all_cookies()
-            .await
-            .map_err(|e| e.to_string())?;
-        let set_cookie = policy.write_consent(&choice);
-        let pair = set_cookie.split(';').next().unwrap_or_default();
-        if policy.signs_consent() {
-            // As the server writes it: HttpOnly, which no page script may set
-            // (WebDriver's add-cookie cannot set one on an IP address's site).
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let command = DevTools {
-                cmd: "Network.setCookie",
-                params: serde_json::json!({
-                    "name": name, "value": value, "url": start.as_str(), "path": "/", "httpOnly": true,
-                }),
-            };
-            client
-                .issue_cmd(command)
-                .await
-                .map_err(|e| format!("cannot write the consent cookie: {e}"))?;
-        } else {
-            // As a banner script writes it: through `document.cookie`.
-            let write = "document.cookie = arguments[0];";
-            let argument = serde_json::Value::from(format!("{pair}; Path=/"));
-            client
-                .execute(write, vec![argument])
-                .await
-                .map_err(|e| format!("cannot write the consent cookie: {e}"))?;
-        }
+        consent::establish(client, policy, start, &choice, buttons).await?;
     }
     let mut queue = VecDeque::from([start.clone()]);
     let mut seen: BTreeSet<String> = BTreeSet::from([start.to_string()]);
@@ -303,17 +279,16 @@ async fn all_cookies(client: &Client) -> Result<Vec<serde_json::Value>, String> 
 
 /// The cookies of one pass, judged by the policy as the layer would judge them.
 fn judge(policy: &Policy, pass: Pass, cookies: Vec<serde_json::Value>) -> Vec<Found> {
-    let consent_cookie = pass.choice().map(|choice| policy.write_consent(&choice));
-    let header = consent_cookie
-        .as_deref()
-        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
-        .unwrap_or_default();
+    // The consent the site reads from this jar: the pass's own, checked when
+    // it was established.
+    let header = consent::jar_header(&cookies);
     let consent = policy.read_consent([header.as_str()], Signals::default());
     let mut found: Vec<Found> = cookies
         .iter()
         .filter_map(|cookie| {
             let name = cookie["name"].as_str()?.to_owned();
-            if name == policy.consent_cookie().name {
+            // The consent cookies themselves (the policy's, a CMP's) are not judged.
+            if policy.is_consent_cookie(&name) {
                 return None;
             }
             let rule = policy.rule_for(&name);
