@@ -271,6 +271,16 @@ fn errors_are_messages() {
     assert!(err.contains("did not load"), "{err}");
 }
 
+/// The names of the cookies a scan's pass (0, 1, 2) found.
+fn names_in_pass(json: &serde_json::Value, pass: usize) -> Vec<&str> {
+    json["passes"][pass]["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect()
+}
+
 /// Runs `cookie-consent scan URL --policy FILE --json` with further arguments.
 fn scan_with(url: &str, policy: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_cookie-consent"))
@@ -378,12 +388,7 @@ fn a_vanilla_cookieconsent_site_is_scanned_through_its_own_banner() {
     };
     let (code, json, err) = scan_with(&format!("http://{good}/"), &file, &[]);
     assert_eq!((code, findings(&json)), (0, vec![]), "{err}");
-    let accepted: Vec<&str> = json["passes"][2]["cookies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let accepted = names_in_pass(&json, 2);
     assert!(
         accepted.contains(&"_ga"),
         "the banner's Accept all took: {accepted:?}"
@@ -432,22 +437,12 @@ fn a_cookiebot_site_without_its_script_is_scanned_by_writing_its_cookie() {
     };
     let (code, json, err) = scan_with(&format!("http://{site}/"), &file, &[]);
     assert_eq!((code, findings(&json)), (0, vec![]), "{err}");
-    let accepted: Vec<&str> = json["passes"][2]["cookies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let accepted = names_in_pass(&json, 2);
     assert!(
         accepted.contains(&"_ga"),
         "the written CookieConsent took: {accepted:?}"
     );
-    let rejected: Vec<&str> = json["passes"][1]["cookies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let rejected = names_in_pass(&json, 1);
     assert!(!rejected.contains(&"_ga"), "{rejected:?}");
 }
 
