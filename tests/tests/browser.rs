@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use cookie_consent_core::Policy;
 use cookie_consent_tests::browser::{
-    browser_available, jar, needed, open_browser, open_browser_in, Driver,
+    browser_available, clear_cookies, jar, needed, open_browser, open_browser_in, Driver,
 };
 use cookie_consent_tests::{send, serve_actix_demo, serve_axum_demo};
 use fantoccini::{Client, Locator};
@@ -820,4 +820,97 @@ async fn the_actix_mihari_pages_are_accessible() {
     }
     let mihari = policy(example_actix_mihari::EMBEDDED_POLICY);
     pages_are_accessible("mihari", serve_actix_demo(mihari)).await;
+}
+
+/// A page per CMP format whose script writes the CMP's cookies as the CMP
+/// does (the values `Policy::write_source_consent` writes; for TCF a real
+/// TC string granting purposes 1, 3–6), behind the cookie guard: each is
+/// stored, and the server then keeps a cookie of a category it grants.
+#[tokio::test]
+async fn every_cmp_format_stores_its_cookies_behind_the_guard() {
+    use axum::extract::Query;
+    use axum::http::header::SET_COOKIE;
+    use axum::response::{AppendHeaders, Html, IntoResponse};
+    use axum::routing::get;
+    use cookie_consent_core::ConsentChoice;
+    if browser_available("every_cmp_format_stores_its_cookies_behind_the_guard").is_none() {
+        return;
+    }
+    const TCF: &str = "euconsent-v2=CPTtLAAPTtLAAAAAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA.IAoAAgABgAAEAQAAEAAA.d4AACEAAAAAA";
+    let formats = [
+        ("cookiebot", "", "_ga"),
+        ("onetrust", "", "_ga"),
+        ("cookieyes", "", "_ga"),
+        ("complianz", "", "_ga"),
+        (
+            "tcf",
+            "[consent_sources.grants]\nfunctional = [1, 5, 6]\nanalytics = [1, 8, 9]\nmarketing = [1, 3, 4]\n",
+            "theme",
+        ),
+    ];
+    let dir =
+        std::env::temp_dir().join(format!("cookie-consent-cmp-formats-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let driver = Driver::start().await;
+    let client = open_browser(&driver, &dir.join("profile")).await;
+    for (format, grants, granted_cookie) in formats {
+        let policy = policy(&format!(
+            "{}\n[[consent_sources]]\nformat = \"{format}\"\n{grants}",
+            example_axum_minopa::EMBEDDED_POLICY
+        ));
+        let cookies = match policy.write_source_consent(&ConsentChoice::AcceptAll) {
+            Some(cookies) => cookies,
+            None => vec![TCF.to_owned()],
+        };
+        let writes: String = cookies
+            .iter()
+            .map(|pair| {
+                format!(
+                    "document.cookie = {};\n",
+                    serde_json::json!(format!("{pair}; Path=/"))
+                )
+            })
+            .collect();
+        let page = format!("<!doctype html><html lang=\"en\"><head><title>{format}</title></head><body><script>{writes}</script></body></html>");
+        let home = move |consent: cookie_consent_tower::Consent| {
+            let page = page.clone();
+            async move {
+                let guard = consent.policy().render_cookie_guard(&consent, None);
+                Html(page.replacen("<head>", &format!("<head>{guard}"), 1))
+            }
+        };
+        let set = |Query(query): Query<Vec<(String, String)>>| async move {
+            let cookies = cookie_consent_demo::demo_set_cookies(
+                query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+            .unwrap_or_default();
+            let headers: Vec<_> = cookies.into_iter().map(|c| (SET_COOKIE, c)).collect();
+            (AppendHeaders(headers), "set").into_response()
+        };
+        let app = axum::Router::new()
+            .route("/", get(home))
+            .route("/demo/set", get(set))
+            .layer(cookie_consent_tower::ConsentLayer::new(policy.clone()));
+        let addr = cookie_consent_tests::serve_axum(app).await;
+        clear_cookies(&client).await;
+        client.goto(&format!("http://{addr}/")).await.unwrap();
+        let stored = jar(&client).await;
+        for pair in &cookies {
+            let name = pair.split('=').next().unwrap();
+            assert!(
+                stored.contains(name),
+                "{format}: the guard let {name} through: {stored:?}"
+            );
+        }
+        client
+            .goto(&format!("http://{addr}/demo/set?name={granted_cookie}"))
+            .await
+            .unwrap();
+        assert!(
+            jar(&client).await.contains(granted_cookie),
+            "{format}: the server honours the stored choice and keeps {granted_cookie}"
+        );
+    }
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
 }
