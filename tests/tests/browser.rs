@@ -343,10 +343,67 @@ impl BannerSite {
         addr
     }
 
+    /// The same site on actix-web, under `ConsentMiddleware`.
+    fn serve_actix(&self) -> SocketAddr {
+        use actix_web::{web, HttpResponse};
+        let minopa = format!("{}\n{}", example_axum_minopa::EMBEDDED_POLICY, self.source);
+        let policy = policy(&minopa);
+        let page = self.page;
+        let assets: Vec<(&'static str, String, &'static str)> = self
+            .assets
+            .iter()
+            .map(|&(path, file, kind)| {
+                let body =
+                    std::fs::read_to_string(self.dist().join(file)).expect("the banner's file");
+                (path, body, kind)
+            })
+            .collect();
+        cookie_consent_tests::serve_actix(
+            move |config: &mut web::ServiceConfig| {
+                let mut scope = web::scope("")
+                    .wrap(cookie_consent_actix::ConsentMiddleware::new(policy.clone()))
+                    .route(
+                        "/",
+                        web::get().to(move |consent: cookie_consent_actix::Consent| async move {
+                            let guard = consent.policy().render_cookie_guard(&consent, None);
+                            HttpResponse::Ok()
+                                .content_type("text/html; charset=utf-8")
+                                .body(page.replacen("<head>", &format!("<head>{guard}"), 1))
+                        }),
+                    )
+                    .route(
+                        "/demo/set",
+                        web::get().to(|query: web::Query<Vec<(String, String)>>| async move {
+                            let mut response = HttpResponse::Ok();
+                            let cookies = cookie_consent_demo::demo_set_cookies(
+                                query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                            )
+                            .unwrap_or_default();
+                            for cookie in cookies {
+                                response.append_header(("set-cookie", cookie));
+                            }
+                            response.body("set")
+                        }),
+                    );
+                for (path, body, kind) in assets.clone() {
+                    scope = scope.route(
+                        path,
+                        web::get().to(move || {
+                            let body = body.clone();
+                            async move { HttpResponse::Ok().content_type(kind).body(body) }
+                        }),
+                    );
+                }
+                config.service(scope);
+            },
+            false,
+        )
+    }
+
     /// Before any choice `_ga` is stripped; the banner's own "Accept all"
     /// makes the next response keep it; its "Reject all" makes the next one
     /// expire it. Judged by the browser's cookie jar.
-    async fn is_the_consent_source(&self, test: &str) {
+    async fn is_the_consent_source(&self, test: &str, on_actix: bool) {
         if browser_available(test).is_none()
             || needed(
                 test,
@@ -357,9 +414,12 @@ impl BannerSite {
         {
             return;
         }
-        let addr = self.serve().await;
+        let addr = match on_actix {
+            true => self.serve_actix(),
+            false => self.serve().await,
+        };
         let dir = std::env::temp_dir().join(format!(
-            "cookie-consent-{}-{}",
+            "cookie-consent-{}-{on_actix}-{}",
             self.package,
             std::process::id()
         ));
@@ -473,14 +533,34 @@ async fn shown(client: &Client, css: &str) -> fantoccini::elements::Element {
 #[tokio::test]
 async fn a_real_vanilla_cookieconsent_banner_is_the_consent_source() {
     VANILLA
-        .is_the_consent_source("a_real_vanilla_cookieconsent_banner_is_the_consent_source")
+        .is_the_consent_source(
+            "a_real_vanilla_cookieconsent_banner_is_the_consent_source",
+            false,
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn a_real_vanilla_cookieconsent_banner_is_the_consent_source_on_actix() {
+    VANILLA
+        .is_the_consent_source(
+            "a_real_vanilla_cookieconsent_banner_is_the_consent_source_on_actix",
+            true,
+        )
         .await;
 }
 
 #[tokio::test]
 async fn a_real_klaro_banner_is_the_consent_source() {
     KLARO
-        .is_the_consent_source("a_real_klaro_banner_is_the_consent_source")
+        .is_the_consent_source("a_real_klaro_banner_is_the_consent_source", false)
+        .await;
+}
+
+#[tokio::test]
+async fn a_real_klaro_banner_is_the_consent_source_on_actix() {
+    KLARO
+        .is_the_consent_source("a_real_klaro_banner_is_the_consent_source_on_actix", true)
         .await;
 }
 
