@@ -917,6 +917,7 @@ async fn every_cmp_format_stores_its_cookies_behind_the_guard() {
         return;
     }
     const TCF: &str = "euconsent-v2=CPTtLAAPTtLAAAAAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA.IAoAAgABgAAEAQAAEAAA.d4AACEAAAAAA";
+    const TCF_REJECT: &str = "euconsent-v2=CQEbF4AQEbF4AAHABBENBFFgAAAAAAAAAAAAAAAAAABigAMAAQU1GAAYAAgpqQAAwABBTUAA.YAAAAAAAAAAA";
     let formats = [
         ("cookiebot", "", "_ga"),
         ("onetrust", "", "_ga"),
@@ -938,25 +939,35 @@ async fn every_cmp_format_stores_its_cookies_behind_the_guard() {
             "{}\n[[consent_sources]]\nformat = \"{format}\"\n{grants}",
             example_axum_minopa::EMBEDDED_POLICY
         ));
-        let cookies = match policy.write_source_consent(&ConsentChoice::AcceptAll) {
-            Some(cookies) => cookies,
-            None => vec![TCF.to_owned()],
+        let written = |choice: ConsentChoice, tcf: &str| {
+            policy
+                .write_source_consent(&choice)
+                .unwrap_or_else(|| vec![tcf.to_owned()])
         };
-        let writes: String = cookies
-            .iter()
-            .map(|pair| {
-                format!(
-                    "document.cookie = {};\n",
-                    serde_json::json!(format!("{pair}; Path=/"))
-                )
-            })
-            .collect();
-        let page = format!("<!doctype html><html lang=\"en\"><head><title>{format}</title></head><body><script>{writes}</script></body></html>");
-        let home = move |consent: cookie_consent_tower::Consent| {
-            let page = page.clone();
-            async move {
-                let guard = consent.policy().render_cookie_guard(&consent, None);
-                Html(page.replacen("<head>", &format!("<head>{guard}"), 1))
+        let cookies = written(ConsentChoice::AcceptAll, TCF);
+        let refusal = written(ConsentChoice::RejectOptional, TCF_REJECT);
+        // The CMP's cookies, then the page's own write of the granted cookie.
+        let page = |cmp: &[String]| {
+            let own = format!("{granted_cookie}=script");
+            let writes: String = cmp
+                .iter()
+                .chain([&own])
+                .map(|pair| {
+                    format!(
+                        "document.cookie = {};\n",
+                        serde_json::json!(format!("{pair}; Path=/"))
+                    )
+                })
+                .collect();
+            format!("<!doctype html><html lang=\"en\"><head><title>{format}</title></head><body><script>{writes}</script></body></html>")
+        };
+        let guarded = |page: String| {
+            move |consent: cookie_consent_tower::Consent| {
+                let page = page.clone();
+                async move {
+                    let guard = consent.policy().render_cookie_guard(&consent, None);
+                    Html(page.replacen("<head>", &format!("<head>{guard}"), 1))
+                }
             }
         };
         let set = |Query(query): Query<Vec<(String, String)>>| async move {
@@ -968,10 +979,18 @@ async fn every_cmp_format_stores_its_cookies_behind_the_guard() {
             (AppendHeaders(headers), "set").into_response()
         };
         let app = axum::Router::new()
-            .route("/", get(home))
+            .route("/", get(guarded(page(&cookies))))
+            .route("/reject", get(guarded(page(&refusal))))
             .route("/demo/set", get(set))
             .layer(cookie_consent_tower::ConsentLayer::new(policy.clone()));
         let addr = cookie_consent_tests::serve_axum(app).await;
+        clear_cookies(&client).await;
+        client.goto(&format!("http://{addr}/reject")).await.unwrap();
+        let stored = jar(&client).await;
+        assert!(
+            !stored.contains(granted_cookie),
+            "{format}: after a refusal the guard drops the page's {granted_cookie}: {stored:?}"
+        );
         clear_cookies(&client).await;
         client.goto(&format!("http://{addr}/")).await.unwrap();
         let stored = jar(&client).await;
@@ -982,6 +1001,10 @@ async fn every_cmp_format_stores_its_cookies_behind_the_guard() {
                 "{format}: the guard let {name} through: {stored:?}"
             );
         }
+        assert!(
+            stored.contains(granted_cookie),
+            "{format}: the guard learnt the choice at once: {granted_cookie} in {stored:?}"
+        );
         client
             .goto(&format!("http://{addr}/demo/set?name={granted_cookie}"))
             .await

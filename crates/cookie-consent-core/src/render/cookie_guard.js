@@ -147,41 +147,13 @@ function isSourceCookie(name) {
   return false;
 }
 
-function decodedJson(value) {
-  try {
-    return JSON.parse(value.charAt(0) === '{' ? value : decodeURIComponent(value));
-  } catch (err) {
-    return null;
-  }
-}
-
-// Which of a source's ids the CMP's new cookie grants, for the formats whose
-// cookie says it plainly (JSON); null: this guard does not read the format,
-// and the choice counts from the next page the server renders.
-function grantedIds(format, value, ids) {
-  var json = decodedJson(value);
-  if (json === null || typeof json !== 'object') return null;
-  var granted = [];
-  for (var i = 0; i < ids.length; i++) {
-    if (format === 'vanilla-cookieconsent') {
-      var list = json.categories || json.level;
-      if (!(list instanceof Array)) return null;
-      granted.push(list.indexOf(ids[i]) >= 0);
-    } else if (format === 'klaro') {
-      granted.push(json[ids[i]] === true);
-    } else {
-      return null;
-    }
-  }
-  return granted;
-}
-
 // A CMP wrote its cookie: from now on, writes follow that choice. Only the
 // first source is learnt from, as the server reads the first that decides.
 function learn(name, value) {
   var source = sourceOf(name);
   if (source === null || source !== k[0]) return;
-  var granted = grantedIds(source[0], value, source[2]);
+  // `readChoice` is the first source's reader (`cmp/`), rendered after this file.
+  var granted = readChoice(name, value, source[2]);
   if (granted === null) return;
   for (var i = 1; i < c.length; i++) {
     var required = source[3][i], ok = required.length > 0;

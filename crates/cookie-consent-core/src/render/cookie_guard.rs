@@ -14,6 +14,24 @@ use crate::policy::{Policy, UnknownRule};
 /// `syntax/expiry.rs`), shipped as written.
 const GUARD: &str = include_str!("cookie_guard.js");
 
+/// The reader of the first consent source's cookie, so that the guard learns
+/// a choice the CMP writes (`readChoice`); only the one a policy needs is sent.
+fn cmp_reader(format: Option<&str>) -> &'static str {
+    match format {
+        Some("vanilla-cookieconsent") => concat!(
+            include_str!("cmp/json.js"),
+            include_str!("cmp/vanilla-cookieconsent.js")
+        ),
+        Some("klaro") => concat!(include_str!("cmp/json.js"), include_str!("cmp/klaro.js")),
+        Some("cookiebot") => include_str!("cmp/cookiebot.js"),
+        Some("onetrust") => include_str!("cmp/onetrust.js"),
+        Some("cookieyes") => include_str!("cmp/cookieyes.js"),
+        Some("complianz") => include_str!("cmp/complianz.js"),
+        Some("tcf") => include_str!("cmp/tcf.js"),
+        _ => include_str!("cmp/none.js"),
+    }
+}
+
 /// `unknown_cookies` in the guard's data: a category index, or these.
 const UNKNOWN_STRIP: i64 = -1;
 const UNKNOWN_KEEP: i64 = -2;
@@ -30,9 +48,9 @@ impl Policy {
     /// allow — the same decision as the layer's for `Set-Cookie` — and lets
     /// removals through, the consent cookie unless it is signed (then only
     /// the server writes it), and the cookies of the policy's consent sources
-    /// (a CMP must store its choice). When the first source is
-    /// vanilla-cookieconsent or Klaro, a choice the CMP writes counts for the
-    /// page's later writes at once; for the other formats, from the next page. It defines
+    /// (a CMP must store its choice). When the CMP writes its cookie, the
+    /// guard reads it (a small reader for the first source's format, `cmp/`)
+    /// and the page's later writes follow the new choice at once. It defines
     /// `window.cookieConsent`: `granted` (the granted category ids),
     /// `allows(id)`, and `update(ids)`, for a JavaScript banner to call when
     /// the visitor chooses, so later writes follow the new choice without a
@@ -90,7 +108,7 @@ impl Policy {
         let mut out = script_open(nonce);
         let _ = write!(
             out,
-            "(function(d,w){{var n={},e={},p={},u={unknown},c={},g={},s={},k={},x={},q={};\n{GUARD}}})(document,window);</script>\n",
+            "(function(d,w){{var n={},e={},p={},u={unknown},c={},g={},s={},k={},x={},q={};\n{GUARD}{}}})(document,window);</script>\n",
             json(inner.consent_name().into()),
             json(exact.into()),
             json(serde_json::json!(prefixes)),
@@ -100,6 +118,11 @@ impl Policy {
             json(self.guard_sources()),
             json(serde_json::json!(self.guard_source_extras())),
             json(serde_json::json!(denied)),
+            cmp_reader(
+                self.consent_source_formats()
+                    .next()
+                    .filter(|f| *f != "cookie-consent")
+            ),
         );
         out
     }
