@@ -10,10 +10,12 @@ use crate::lint::lint;
 use crate::{emit, Outcome};
 
 pub(crate) fn run(files: &[PathBuf], deny_warnings: bool) -> Outcome {
-    let (mut errors, mut warnings) = (0, 0);
+    let (mut errors, mut warnings, mut unreadable) = (0, 0, false);
     for file in files {
         match Policy::check_path(file) {
             Err(problems) => {
+                // A file that cannot be read is no policy to judge: exit 2, after the others.
+                unreadable |= std::fs::metadata(file).map_or(true, |m| !m.is_file());
                 errors += problems.len();
                 for problem in problems {
                     emit(&format!("{problem}\n"))?;
@@ -40,7 +42,9 @@ pub(crate) fn run(files: &[PathBuf], deny_warnings: bool) -> Outcome {
         if errors == 1 { "" } else { "s" },
         if warnings == 1 { "" } else { "s" },
     );
-    Ok(if errors > 0 || (deny_warnings && warnings > 0) {
+    Ok(if unreadable {
+        ExitCode::from(2)
+    } else if errors > 0 || (deny_warnings && warnings > 0) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -83,9 +83,15 @@ pub(crate) fn lint(policy: &Policy, text: &str) -> Vec<Warning> {
         let essential = rule.category == ESSENTIAL;
         if !essential {
             if let Some(days) = days(&rule.expiry).filter(|&d| d > MAX_DAYS) {
+                // "400 days" needs no "(400 days)" after it.
+                let in_days = format!("{days:.0} days");
+                let kept = match rule.expiry.trim() == in_days {
+                    true => in_days,
+                    false => format!("{} ({in_days})", rule.expiry),
+                };
                 let message = format!(
-                    "cookie `{}` is kept for {} ({days:.0} days), longer than 13 months",
-                    rule.name, rule.expiry
+                    "cookie `{}` is kept for {kept}, longer than 13 months",
+                    rule.name
                 );
                 warnings.push(warn("expiry", message));
             }
@@ -166,5 +172,27 @@ mod tests {
         assert_eq!(days("13 months"), Some(396.5));
         assert_eq!(days("Session"), None);
         assert_eq!(days("Up to 2 years"), None);
+    }
+}
+
+#[cfg(test)]
+mod expiry_lint {
+    use cookie_consent_core::Policy;
+
+    use super::lint;
+
+    /// An expiry already in days is not repeated in the message.
+    #[test]
+    fn a_retention_in_days_is_said_once() {
+        let text = "[[categories]]\nid = \"analytics\"\ndescription = \"Counts.\"\n\
+                    [[cookies]]\nname = \"_ga\"\ncategory = \"analytics\"\nprovider = \"Google\"\n\
+                    purpose = \"Counts\"\nexpiry = \"400 days\"\n";
+        let policy = Policy::from_toml_str(text).unwrap();
+        let messages: Vec<String> = lint(&policy, text).into_iter().map(|w| w.message).collect();
+        assert!(
+            messages
+                .contains(&"cookie `_ga` is kept for 400 days, longer than 13 months".to_owned()),
+            "{messages:?}"
+        );
     }
 }

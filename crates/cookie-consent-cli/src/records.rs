@@ -4,13 +4,19 @@
 
 use std::process::ExitCode;
 
-use cookie_consent_core::{ConsentStore, RecordQuery};
+use cookie_consent_core::{ConsentId, ConsentStore, RecordQuery};
 
 use crate::{emit, Outcome};
 
 pub(crate) fn export(store: &str, id: Option<&str>, since: Option<&str>) -> Outcome {
     let mut query = RecordQuery::all();
     if let Some(id) = id {
+        // A mistyped id would export nothing, as if the visitor had no records.
+        if ConsentId::parse(id).is_none() {
+            return Err(format!(
+                "--id `{id}`: not a consent id (32 lower-case hex digits, as the consent cookie's `id`)"
+            ));
+        }
         query = query.id(id);
     }
     if let Some(since) = since {

@@ -86,7 +86,12 @@ fn check_reports_every_problem_of_every_file_then_the_warnings() {
         )
     );
     assert_eq!(err, "4 files checked: 4 errors, 5 warnings\n");
-    assert_eq!(code, 1);
+    assert_eq!(
+        code, 2,
+        "a file that cannot be read: exit 2, after every file"
+    );
+    // Errors alone: 1.
+    assert_eq!(run(&["check", path(&bad), path(&warned)]).0, 1);
 
     // Warnings alone pass, unless denied.
     assert_eq!(run(&["check", path(&warned)]).0, 0);
@@ -339,6 +344,11 @@ fn records_export_prints_the_records_as_json_lines() {
     assert_eq!((code, lines(&stdout)), (0, all[2..].to_vec()));
     let (code, stdout, _) = export(&["--store", &store, "--since", "2999-01-01"]);
     assert_eq!((code, stdout.as_str()), (0, ""));
+
+    // A mistyped id is an error, not an empty export.
+    let (code, stdout, stderr) = export(&["--store", &store, "--id", "abc"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(stderr.contains("--id `abc`: not a consent id"), "{stderr}");
 
     let (code, _, stderr) = export(&["--store", &store, "--since", "last week"]);
     assert_eq!(code, 2);

@@ -104,6 +104,13 @@ fn undeclared_hint(name: &str) -> &'static str {
     }
 }
 
+/// The policy-file entry that declares `name` as essential: valid TOML, to paste.
+pub(crate) fn declaration(name: &str) -> String {
+    // A JSON string is a TOML basic string: quotes, backslashes and controls escaped.
+    let quoted = serde_json::to_string(name).unwrap_or_default();
+    format!("[[cookies]]\nname = {quoted}\ncategory = \"essential\"\n")
+}
+
 fn warn_undeclared_once(name: &str) {
     static WARNED: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
     let warned = WARNED.get_or_init(Default::default);
@@ -121,8 +128,8 @@ fn warn_undeclared_once(name: &str) {
         hint = undeclared_hint(name),
         "the response sets cookie `{name}`, which the policy does not declare, so \
          `unknown_cookies` decides its fate (by default: stripped); declare it in the policy \
-         file: [[cookies]] name = \"{name}\" category = \"essential\" (or its real category). \
-         (Reported once per name.)"
+         file (its real category in place of essential; reported once per name):\n{}",
+        declaration(name)
     );
     if warned.len() == MAX_WARNED {
         tracing::warn!(target: TARGET, "{MAX_WARNED} undeclared cookie names reported; no more will be");

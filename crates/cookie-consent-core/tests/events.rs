@@ -170,8 +170,17 @@ fn events_go_to_tracing_with_their_fields_and_undeclared_names_warn_once_up_to_a
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert_eq!(warnings[0].target, "cookie_consent");
         assert_eq!(warnings[0].fields["name"], "id");
-        assert!(warnings[0].fields["message"]
-            .contains(r#"[[cookies]] name = "id" category = "essential""#));
+        let message = &warnings[0].fields["message"];
+        let (_, fix) = message
+            .split_once('\n')
+            .expect("the fix on lines of its own");
+        assert_eq!(
+            fix,
+            "[[cookies]]\nname = \"id\"\ncategory = \"essential\"\n"
+        );
+        // Pasted into the policy file, it loads and declares the cookie.
+        let fixed = Policy::from_toml_str(&format!("{POLICY}\n{fix}")).unwrap();
+        assert!(fixed.rule_for("id").is_some());
         assert!(
             warnings[0].fields["hint"].contains("tower-sessions"),
             "{warnings:?}"
