@@ -217,6 +217,21 @@ async fn browser_walks_the_actix_mihari_demo() {
     walk_through("mihari", addr, mihari, "mh_analytics_id", "mh_prefs").await;
 }
 
+/// `/demo/set?name=…` on axum, as the demo sites answer it.
+async fn demo_set(
+    axum::extract::Query(query): axum::extract::Query<Vec<(String, String)>>,
+) -> axum::response::Response {
+    use axum::response::{AppendHeaders, IntoResponse};
+    let cookies =
+        cookie_consent_demo::demo_set_cookies(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .unwrap_or_default();
+    let headers: Vec<_> = cookies
+        .into_iter()
+        .map(|c| (axum::http::header::SET_COOKIE, c))
+        .collect();
+    (AppendHeaders(headers), "set").into_response()
+}
+
 /// A site that runs a real JavaScript banner from npm (`tests/js`): its page
 /// (the cookie guard first in `<head>`, as the README says), the banner's
 /// files, and `/demo/set`, under a `ConsentLayer` whose policy reads the
@@ -308,19 +323,10 @@ impl BannerSite {
     }
 
     async fn serve(&self) -> SocketAddr {
-        use axum::extract::Query;
-        use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
-        use axum::response::{AppendHeaders, Html, IntoResponse};
+        use axum::http::header::CONTENT_TYPE;
+        use axum::response::Html;
         use axum::routing::get;
         let minopa = format!("{}\n{}", example_axum_minopa::EMBEDDED_POLICY, self.source);
-        let set = |Query(query): Query<Vec<(String, String)>>| async move {
-            let cookies = cookie_consent_demo::demo_set_cookies(
-                query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            )
-            .unwrap_or_default();
-            let headers: Vec<_> = cookies.into_iter().map(|c| (SET_COOKIE, c)).collect();
-            (AppendHeaders(headers), "set").into_response()
-        };
         let page = self.page;
         let guarded = move |consent: cookie_consent_tower::Consent| async move {
             let guard = consent.policy().render_cookie_guard(&consent, None);
@@ -328,7 +334,7 @@ impl BannerSite {
         };
         let mut app = axum::Router::new()
             .route("/", get(guarded))
-            .route("/demo/set", get(set));
+            .route("/demo/set", get(demo_set));
         for &(path, file, kind) in self.assets {
             let body = std::fs::read_to_string(self.dist().join(file)).expect("the banner's file");
             app = app.route(
@@ -908,9 +914,7 @@ async fn the_actix_mihari_pages_are_accessible() {
 /// stored, and the server then keeps a cookie of a category it grants.
 #[tokio::test]
 async fn every_cmp_format_stores_its_cookies_behind_the_guard() {
-    use axum::extract::Query;
-    use axum::http::header::SET_COOKIE;
-    use axum::response::{AppendHeaders, Html, IntoResponse};
+    use axum::response::Html;
     use axum::routing::get;
     use cookie_consent_core::ConsentChoice;
     if browser_available("every_cmp_format_stores_its_cookies_behind_the_guard").is_none() {
@@ -970,18 +974,10 @@ async fn every_cmp_format_stores_its_cookies_behind_the_guard() {
                 }
             }
         };
-        let set = |Query(query): Query<Vec<(String, String)>>| async move {
-            let cookies = cookie_consent_demo::demo_set_cookies(
-                query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            )
-            .unwrap_or_default();
-            let headers: Vec<_> = cookies.into_iter().map(|c| (SET_COOKIE, c)).collect();
-            (AppendHeaders(headers), "set").into_response()
-        };
         let app = axum::Router::new()
             .route("/", get(guarded(page(&cookies))))
             .route("/reject", get(guarded(page(&refusal))))
-            .route("/demo/set", get(set))
+            .route("/demo/set", get(demo_set))
             .layer(cookie_consent_tower::ConsentLayer::new(policy.clone()));
         let addr = cookie_consent_tests::serve_axum(app).await;
         clear_cookies(&client).await;
