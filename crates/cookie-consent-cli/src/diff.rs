@@ -13,11 +13,13 @@ use cookie_consent_core::{Category, CookieRule, Policy, ESSENTIAL};
 
 use crate::{emit, load, Outcome};
 
-/// One change: its line, and why it needs re-consent, if it does.
+/// One change: its line, why it needs re-consent if it does, and what
+/// visitors must be told of it if they must (a notice, not a re-consent).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Change {
     pub(crate) text: String,
     pub(crate) reconsent: Option<&'static str>,
+    pub(crate) notice: Option<&'static str>,
 }
 
 pub(crate) fn run(old: &Path, new: &Path) -> Outcome {
@@ -25,11 +27,14 @@ pub(crate) fn run(old: &Path, new: &Path) -> Outcome {
     let changes = changes(&old, &new);
     let mut out = String::new();
     for change in &changes {
-        match change.reconsent {
-            Some(reason) => {
+        match (change.reconsent, change.notice) {
+            (Some(reason), _) => {
                 let _ = writeln!(out, "{} — needs re-consent: {reason}", change.text);
             }
-            None => {
+            (None, Some(notice)) => {
+                let _ = writeln!(out, "{} — tell visitors: {notice}", change.text);
+            }
+            (None, None) => {
                 let _ = writeln!(out, "{}", change.text);
             }
         }
@@ -70,7 +75,11 @@ pub(crate) fn run(old: &Path, new: &Path) -> Outcome {
 /// The changes from `old` to `new`, categories first, each in file order.
 pub(crate) fn changes(old: &Policy, new: &Policy) -> Vec<Change> {
     let mut changes = Vec::new();
-    let change = |text: String, reconsent| Change { text, reconsent };
+    let change = |text: String, reconsent| Change {
+        text,
+        reconsent,
+        notice: None,
+    };
     let find =
         |categories: &'_ [Category], id: &str| categories.iter().find(|c| c.id == id).cloned();
     for category in new.categories() {
@@ -95,7 +104,12 @@ pub(crate) fn changes(old: &Policy, new: &Policy) -> Vec<Change> {
                         "~ category `{}`: honor_gpc {} → {}",
                         category.id, before.honor_gpc, category.honor_gpc
                     );
-                    changes.push(change(text, None));
+                    changes.push(Change {
+                        notice: before.honor_gpc.then_some(
+                            "a privacy signal (Global Privacy Control) is no longer honoured",
+                        ),
+                        ..change(text, None)
+                    });
                 }
             }
         }
@@ -134,7 +148,15 @@ pub(crate) fn changes(old: &Policy, new: &Policy) -> Vec<Change> {
                         let reason =
                             (optional && field == "purpose").then_some("a changed purpose");
                         let text = format!("~ cookie `{}`: {field} \"{a}\" → \"{b}\"", rule.name);
-                        changes.push(change(text, reason));
+                        let longer = field == "expiry"
+                            && matches!(
+                                (before.retention_days(), rule.retention_days()),
+                                (Some(was), Some(now)) if now > was
+                            );
+                        changes.push(Change {
+                            notice: longer.then_some("the cookie is kept longer"),
+                            ..change(text, reason)
+                        });
                     }
                 }
             }

@@ -82,7 +82,7 @@ pub(crate) fn lint(policy: &Policy, text: &str) -> Vec<Warning> {
         }
         let essential = rule.category == ESSENTIAL;
         if !essential {
-            if let Some(days) = days(&rule.expiry).filter(|&d| d > MAX_DAYS) {
+            if let Some(days) = rule.retention_days().filter(|&d| d > MAX_DAYS) {
                 // "400 days" needs no "(400 days)" after it.
                 let in_days = format!("{days:.0} days");
                 let kept = match rule.expiry.trim() == in_days {
@@ -105,6 +105,27 @@ pub(crate) fn lint(policy: &Policy, text: &str) -> Vec<Warning> {
             warnings.push(warn("category", message));
         }
     }
+    // The policy page lists what it declares: the consent cookies too.
+    for name in policy.consent_cookie_names() {
+        let declared = policy.cookies().iter().any(|rule| rule.name == name);
+        if !declared {
+            let days = policy.consent_cookie().max_age_days;
+            let expiry = if name == policy.consent_cookie().name {
+                format!("{days} days")
+            } else {
+                "1 year".to_owned()
+            };
+            warnings.push(Warning {
+                line: None,
+                field: "cookies".to_owned(),
+                message: format!(
+                    "the consent cookie `{name}` is not declared: the policy page must list it; add\n\
+                     [[cookies]]\nname = {}\ncategory = \"essential\"\npurpose = \"Remembers your cookie choices\"\nexpiry = \"{expiry}\"",
+                    serde_json::json!(name)
+                ),
+            });
+        }
+    }
     if !policy.consent_cookie().sign {
         let line = text
             .lines()
@@ -124,24 +145,6 @@ pub(crate) fn lint(policy: &Policy, text: &str) -> Vec<Warning> {
     warnings
 }
 
-/// An expiry text in days: "2 years", "13 months", "30 days", "24 hours";
-/// `None` for text it cannot read ("Session", "Persistent").
-pub(crate) fn days(expiry: &str) -> Option<f64> {
-    let mut words = expiry.split_whitespace();
-    let number: f64 = words.next()?.parse().ok()?;
-    let unit = words.next()?.to_ascii_lowercase();
-    let per = match unit.trim_end_matches('s') {
-        "year" => 365.0,
-        "month" => 30.5,
-        "week" => 7.0,
-        "day" => 1.0,
-        "hour" => 1.0 / 24.0,
-        "minute" => 1.0 / 1440.0,
-        _ => return None,
-    };
-    Some(number * per)
-}
-
 /// The line of the entry whose `key` is `value` (`name = "_ga"` in TOML,
 /// `"name": "_ga"` in JSON): the first such line.
 fn line_of(text: &str, keys: &[&str], value: &str) -> Option<usize> {
@@ -158,21 +161,6 @@ fn line_of(text: &str, keys: &[&str], value: &str) -> Option<usize> {
             })
         })
         .map(|index| index + 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::days;
-
-    #[test]
-    fn expiry_texts_read_as_days() {
-        assert_eq!(days("2 years"), Some(730.0));
-        assert_eq!(days("24 hours"), Some(1.0));
-        assert_eq!(days("1 Day"), Some(1.0));
-        assert_eq!(days("13 months"), Some(396.5));
-        assert_eq!(days("Session"), None);
-        assert_eq!(days("Up to 2 years"), None);
-    }
 }
 
 #[cfg(test)]

@@ -41,6 +41,9 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `check`'s warning for a policy that does not declare its consent cookie.
+const UNDECLARED: &str = "the consent cookie `cookie-preferences` is not declared: the policy page must list it; add\n[[cookies]]\nname = \"cookie-preferences\"\ncategory = \"essential\"\npurpose = \"Remembers your cookie choices\"\nexpiry = \"365 days\"";
+
 /// `check`'s warning for a policy whose consent cookie is not signed.
 const SIGN: &str = "the consent cookie is not signed: any script on the page can write a consent that grants every category; set `sign = true` under `[consent_cookie]` and give the application its keys (`Policy::with_signing_keys`; the demo sites read `CONSENT_KEYS`)";
 
@@ -77,6 +80,7 @@ fn check_reports_every_problem_of_every_file_then_the_warnings() {
             "{d}/bad.toml:6: field `cookies[0].category`: unknown category `nope` (categories: essential, ads)\n\
              {d}/bad.toml:9: field `cookies[1].name`: `b*c`: `*` may only stand at the end of a name\n\
              {d}/broken.json:1: field `categories[0]`: expected value\n\
+             {d}/warned.toml: warning: field `cookies`: {UNDECLARED}\n\
              {d}/warned.toml: warning: field `consent_cookie.sign`: {SIGN}\n\
              {d}/warned.toml:2: warning: field `categories[1].honor_gpc`: category `marketing` looks like marketing but does not honour GPC: set `honor_gpc = true` (a sale or share opt-out under US state laws)\n\
              {d}/warned.toml:6: warning: field `cookies[0].expiry`: cookie `_fbp` is kept for 2 years (730 days), longer than 13 months\n\
@@ -85,7 +89,7 @@ fn check_reports_every_problem_of_every_file_then_the_warnings() {
              {d}/missing.toml: cannot read the policy file: No such file or directory (os error 2)\n"
         )
     );
-    assert_eq!(err, "4 files checked: 4 errors, 5 warnings\n");
+    assert_eq!(err, "4 files checked: 4 errors, 6 warnings\n");
     assert_eq!(
         code, 2,
         "a file that cannot be read: exit 2, after every file"
@@ -103,6 +107,10 @@ fn check_reports_every_problem_of_every_file_then_the_warnings() {
          [[cookies]]\nname = \"_ga\"\ncategory = \"analytics\"\nprovider = \"Google Analytics\"\n\
          purpose = \"Counts\"\nexpiry = \"13 months\"\n\n[consent_cookie]\nsign = true\n",
     );
+    // The undeclared consent cookie's fix, pasted as the warning gives it, clears it.
+    let fix = UNDECLARED.split_once("add\n").unwrap().1;
+    let fixed = std::fs::read_to_string(&clean).unwrap() + "\n" + fix + "\n";
+    std::fs::write(&clean, fixed).unwrap();
     assert_eq!(
         run(&["check", "--deny-warnings", path(&clean)]),
         (
@@ -127,6 +135,26 @@ fn check_reports_every_problem_of_every_file_then_the_warnings() {
              ../../examples/policies/mihari.toml: warning: field `consent_cookie.sign`: {SIGN}\n"
         )
     );
+}
+
+/// `expiry` has a grammar: a misspelt retention is an error naming the valid
+/// form, and writing that form clears it.
+#[test]
+fn a_misspelt_retention_is_an_error_whose_fix_clears_it() {
+    let dir = folder("expiry");
+    let text = "[[categories]]\nid = \"analytics\"\n\n[[cookies]]\nname = \"_ga\"\n\
+                category = \"analytics\"\nexpiry = \"2 yeras\"\n";
+    let file = write(&dir, "policy.toml", text);
+    let (code, out, _) = run(&["check", path(&file)]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("policy.toml:7: field `cookies[0].expiry`: `2 yeras` is not a retention: write `2 years`"),
+        "{out}"
+    );
+    let fixed = write(&dir, "policy.toml", &text.replace("2 yeras", "2 years"));
+    let (code, out, _) = run(&["check", path(&fixed)]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("is not a retention"), "{out}");
 }
 
 #[test]
@@ -235,6 +263,17 @@ const PAIRS: &[Pair] = &[
                  + cookie `__Host-sid` (essential)\n\
                  ~ cookie `_gid`: expiry \"24 hours\" → \"1 day\"\n\
                  - cookie `locale` (functional)\n\
+                 no re-consent needed (revision 1 → 1)\n",
+        code: 0,
+    },
+    Pair {
+        name: "a lengthened retention and a withdrawn signal: notices, no re-consent",
+        edits: &[
+            ("purpose = \"Distinguishes unique users for a 24-hour period\"\nexpiry = \"24 hours\"", "purpose = \"Distinguishes unique users for a 24-hour period\"\nexpiry = \"13 months\""),
+            ("legal_basis = \"Consent - we would request your permission before setting these cookies.\"\nhonor_gpc = true", "legal_basis = \"Consent - we would request your permission before setting these cookies.\"\nhonor_gpc = false"),
+        ],
+        output: "~ category `marketing`: honor_gpc true → false — tell visitors: a privacy signal (Global Privacy Control) is no longer honoured\n\
+                 ~ cookie `_gid`: expiry \"24 hours\" → \"13 months\" — tell visitors: the cookie is kept longer\n\
                  no re-consent needed (revision 1 → 1)\n",
         code: 0,
     },

@@ -282,6 +282,10 @@ fn compile_rules(
                 continue;
             }
         }
+        if let Err(message) = super::expiry::parse(&rule.expiry) {
+            problems.push(error("expiry", message));
+            continue;
+        }
         let index = compiled.rules.len();
         let duplicate = match rule.prefix() {
             Some(prefix) => {

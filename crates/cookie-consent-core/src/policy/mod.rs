@@ -9,6 +9,7 @@ mod builder;
 mod compile;
 pub(crate) mod consent_mode;
 mod error;
+pub(crate) mod expiry;
 pub(crate) mod file;
 pub(crate) mod locales;
 mod names;
@@ -157,7 +158,10 @@ pub struct CookieRule {
     /// What it is for.
     #[serde(default)]
     pub purpose: String,
-    /// How long it lives, as display text.
+    /// How long it lives: `Session`, or a number and an English unit
+    /// (`13 months`, `24 hours`); a policy with any other text does not
+    /// load, and the error says the nearest valid form. Translations of it
+    /// go under `[locales]`.
     #[serde(default)]
     pub expiry: String,
     /// The `Domain` it is set with, so that purging can expire it there too.
@@ -194,6 +198,17 @@ impl CookieRule {
     pub fn purpose(mut self, purpose: impl Into<String>) -> Self {
         self.purpose = purpose.into();
         self
+    }
+
+    /// The retention `expiry` states, in days: 0 for `Session`, `None`
+    /// when it states none (or is not of the grammar, as only a rule built
+    /// without validation can be).
+    pub fn retention_days(&self) -> Option<f64> {
+        match expiry::parse(&self.expiry) {
+            Ok(expiry::Expiry::Days(days)) => Some(days),
+            Ok(expiry::Expiry::Session) => Some(0.0),
+            Ok(expiry::Expiry::Unstated) | Err(_) => None,
+        }
     }
 
     /// Sets the expiry text.
@@ -486,6 +501,34 @@ impl Policy {
             })
             || (inner.settings.honor_gpp && name == inner.settings.gpp_cookie)
             || (inner.settings.honor_usp && name == "usprivacy")
+    }
+
+    /// The cookies that hold consent and that the policy page must list: the
+    /// policy's own consent cookie when its own cookie is read (no sources, or
+    /// a `cookie-consent` one), and each source's cookie (`cmplz_*` for
+    /// Complianz's, a pattern as `[[cookies]]` writes one).
+    pub fn consent_cookie_names(&self) -> Vec<String> {
+        let inner = &self.inner;
+        let own = inner.sources.is_empty()
+            || inner
+                .sources
+                .iter()
+                .any(|s| s.format == crate::source::Format::CookieConsent);
+        let mut names: Vec<String> = own
+            .then(|| inner.consent_name().to_owned())
+            .into_iter()
+            .collect();
+        for source in &inner.sources {
+            let name = match source.format {
+                crate::source::Format::CookieConsent => continue,
+                crate::source::Format::Complianz => format!("{}*", source.cookie),
+                _ => source.cookie.to_string(),
+            };
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
     }
 
     /// The format of each consent source (`[[consent_sources]]`), in the
