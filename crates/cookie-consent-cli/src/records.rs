@@ -6,9 +6,39 @@ use std::process::ExitCode;
 
 use cookie_consent_core::{ConsentId, ConsentStore, RecordQuery};
 
+use crate::output::OutputFormat;
 use crate::{emit, Outcome};
 
-pub(crate) fn export(store: &str, id: Option<&str>, since: Option<&str>) -> Outcome {
+/// `records`' arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// The records as JSON lines, oldest first.
+    Export {
+        /// The store: sqlite:PATH or postgres://USER@HOST:PORT/DB.
+        #[arg(long)]
+        store: String,
+        /// Only this consent id's records.
+        #[arg(long)]
+        id: Option<String>,
+        /// Only records from this date (YYYY-MM-DD, UTC) or RFC 3339 time on.
+        #[arg(long)]
+        since: Option<String>,
+    },
+}
+
+pub(crate) fn run(args: &Args, format: Option<OutputFormat>) -> Outcome {
+    OutputFormat::pick(format, "records export", &[OutputFormat::Json])?;
+    let Command::Export { store, id, since } = &args.command;
+    export(store, id.as_deref(), since.as_deref())
+}
+
+fn export(store: &str, id: Option<&str>, since: Option<&str>) -> Outcome {
     let mut query = RecordQuery::all();
     if let Some(id) = id {
         // A mistyped id would export nothing, as if the visitor had no records.

@@ -2,12 +2,26 @@
 //! the library serves. The JSON is `Locale::policy_view` (see README's
 //! "For compliance teams" for its schema).
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::{emit, load, Format, Outcome};
+use crate::output::OutputFormat;
+use crate::{emit, load, Outcome};
 
-pub(crate) fn run(file: &Path, format: Format, locale: Option<&str>) -> Outcome {
+/// `render`'s arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The policy file.
+    file: PathBuf,
+    /// The language (a tag the policy speaks); default: its `default_locale`.
+    #[arg(long)]
+    locale: Option<String>,
+}
+
+pub(crate) fn run(args: &Args, format: Option<OutputFormat>) -> Outcome {
+    use OutputFormat::{Html, Json, Markdown};
+    let format = OutputFormat::pick(format, "render", &[Html, Markdown, Json])?;
+    let (file, locale) = (&args.file, args.locale.as_deref());
     let policy = load(file)?;
     let locale = match locale {
         Some(tag) => policy.locale_tagged(tag).ok_or_else(|| {
@@ -21,9 +35,9 @@ pub(crate) fn run(file: &Path, format: Format, locale: Option<&str>) -> Outcome 
         None => policy.locale(None),
     };
     let text = match format {
-        Format::Html => locale.render_html(),
-        Format::Markdown => locale.render_markdown(),
-        Format::Json => {
+        Html => locale.render_html(),
+        Markdown => locale.render_markdown(),
+        _ => {
             let json = serde_json::to_string_pretty(&locale.policy_view())
                 .map_err(|err| format!("cannot write JSON: {err}"))?;
             json + "\n"

@@ -1,51 +1,41 @@
 //! `cookie-consent check`, `render`, `diff` and `records export` through the
 //! real binary: exact outputs and exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use cookie_consent_core::{ConsentRecord, Policy};
 use cookie_consent_tests::{send, serve_axum_demo_recording};
 
+mod common;
+use common::{folder, run, write};
+
 const MINOPA: &str = include_str!("../../../examples/policies/minopa.toml");
-
-/// A fresh folder for one test's files.
-fn folder(test: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("cookie-consent-cli-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// Runs the command: (exit code, stdout, stderr).
-fn run(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_cookie-consent"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
 
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// `check`'s warning for a policy that does not declare its consent cookie.
-const UNDECLARED: &str = "the consent cookie `cookie-preferences` is not declared: the policy page must list it; add\n[[cookies]]\nname = \"cookie-preferences\"\ncategory = \"essential\"\npurpose = \"Remembers your cookie choices\"\nexpiry = \"365 days\"";
-
-/// `check`'s warning for a policy whose consent cookie is not signed.
-const SIGN: &str = "the consent cookie is not signed: any script on the page can write a consent that grants every category; set `sign = true` under `[consent_cookie]` and give the application its keys (`Policy::with_signing_keys`; the demo sites read `CONSENT_KEYS`)";
+/// `check --format json`: (exit code, every diagnostic as (severity, rule, field, line)).
+fn check_json(files: &[&str]) -> (i32, Vec<(String, String, String, u64)>) {
+    let (code, out, _) = run(&[&["check", "--format", "json"][..], files].concat());
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|file| file["diagnostics"].as_array().cloned().unwrap_or_default())
+        .map(|d| {
+            let text = |key: &str| d[key].as_str().unwrap_or_default().to_owned();
+            (
+                text("severity"),
+                text("rule"),
+                text("field"),
+                d["start"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    (code, found)
+}
 
 #[test]
 fn check_reports_every_problem_of_every_file_then_the_warnings() {
@@ -65,96 +55,100 @@ fn check_reports_every_problem_of_every_file_then_the_warnings() {
          purpose = \"Ads\"\nexpiry = \"2 years\"\n\n\
          [[cookies]]\nname = \"_ga\"\ncategory = \"essential\"\nprovider = \"Google Analytics\"\n",
     );
-    let missing = dir.join("missing.toml");
-    let (code, out, err) = run(&[
-        "check",
-        path(&bad),
-        path(&unparsable),
-        path(&warned),
-        path(&missing),
-    ]);
-    let d = dir.display();
+    let (code, found) = check_json(&[path(&bad), path(&unparsable), path(&warned)]);
+    assert_eq!(code, 1);
+    let row = |severity: &str, rule: &str, field: &str, line| {
+        (severity.to_owned(), rule.to_owned(), field.to_owned(), line)
+    };
     assert_eq!(
-        out,
-        format!(
-            "{d}/bad.toml:6: field `cookies[0].category`: unknown category `nope` (categories: essential, ads)\n\
-             {d}/bad.toml:9: field `cookies[1].name`: `b*c`: `*` may only stand at the end of a name\n\
-             {d}/broken.json:1: field `categories[0]`: expected value\n\
-             {d}/warned.toml: warning: field `cookies`: {UNDECLARED}\n\
-             {d}/warned.toml: warning: field `consent_cookie.sign`: {SIGN}\n\
-             {d}/warned.toml:2: warning: field `categories[1].honor_gpc`: category `marketing` looks like marketing but does not honour GPC: set `honor_gpc = true` (a sale or share opt-out under US state laws)\n\
-             {d}/warned.toml:6: warning: field `cookies[0].expiry`: cookie `_fbp` is kept for 2 years (730 days), longer than 13 months\n\
-             {d}/warned.toml:13: warning: field `cookies[1].purpose`: cookie `_ga` has no purpose: the policy page shows an empty cell\n\
-             {d}/warned.toml:13: warning: field `cookies[1].category`: cookie `_ga` of Google Analytics is declared essential: a tracking provider's cookie passes without consent\n\
-             {d}/missing.toml: cannot read the policy file: No such file or directory (os error 2)\n"
-        )
+        found,
+        [
+            row("error", "invalid-value", "cookies[0].category", 6),
+            row("error", "invalid-value", "cookies[1].name", 9),
+            // The policy's own lints of a file with errors still run.
+            row(
+                "warning",
+                "category-without-description",
+                "categories[0].description",
+                1
+            ),
+            row("warning", "consent-cookie-undeclared", "cookies", 0),
+            row("warning", "consent-unsigned", "consent_cookie.sign", 0),
+            row("error", "syntax", "", 1),
+            row(
+                "warning",
+                "marketing-without-gpc",
+                "categories[0].honor_gpc",
+                1
+            ),
+            row("warning", "retention-too-long", "cookies[0].expiry", 10),
+            row(
+                "warning",
+                "cookie-without-purpose",
+                "cookies[1].purpose",
+                12
+            ),
+            row(
+                "warning",
+                "tracker-declared-essential",
+                "cookies[1].category",
+                14
+            ),
+            row("warning", "consent-cookie-undeclared", "cookies", 0),
+            row("warning", "consent-unsigned", "consent_cookie.sign", 0),
+        ]
     );
-    assert_eq!(err, "4 files checked: 4 errors, 6 warnings\n");
-    assert_eq!(
-        code, 2,
-        "a file that cannot be read: exit 2, after every file"
-    );
-    // Errors alone: 1.
-    assert_eq!(run(&["check", path(&bad), path(&warned)]).0, 1);
-
     // Warnings alone pass, unless denied.
     assert_eq!(run(&["check", path(&warned)]).0, 0);
     assert_eq!(run(&["check", "--deny-warnings", path(&warned)]).0, 1);
-    let clean = write(
-        &dir,
-        "clean.toml",
-        "[[categories]]\nid = \"analytics\"\ndescription = \"Counts.\"\n\n\
-         [[cookies]]\nname = \"_ga\"\ncategory = \"analytics\"\nprovider = \"Google Analytics\"\n\
-         purpose = \"Counts\"\nexpiry = \"13 months\"\n\n[consent_cookie]\nsign = true\n",
-    );
-    // The undeclared consent cookie's fix, pasted as the warning gives it, clears it.
-    let fix = UNDECLARED.split_once("add\n").unwrap().1;
-    let fixed = std::fs::read_to_string(&clean).unwrap() + "\n" + fix + "\n";
-    std::fs::write(&clean, fixed).unwrap();
-    assert_eq!(
-        run(&["check", "--deny-warnings", path(&clean)]),
-        (
-            0,
-            String::new(),
-            "1 file checked: 0 errors, 0 warnings\n".to_owned()
-        )
-    );
-    // Both seed policies load; Minopa keeps `_ga` for two years, as its document says.
-    let (code, out, _) = run(&[
-        "check",
-        "../../examples/policies/minopa.toml",
-        "../../examples/policies/mihari.toml",
-    ]);
-    assert_eq!(code, 0);
-    // Their files leave signing to the deployment (`CONSENT_KEYS`): check says so.
-    assert_eq!(
-        out,
-        format!(
-            "../../examples/policies/minopa.toml: warning: field `consent_cookie.sign`: {SIGN}\n\
-             ../../examples/policies/minopa.toml:83: warning: field `cookies[5].expiry`: cookie `_ga` is kept for 2 years (730 days), longer than 13 months\n\
-             ../../examples/policies/mihari.toml: warning: field `consent_cookie.sign`: {SIGN}\n"
-        )
-    );
 }
 
-/// `expiry` has a grammar: a misspelt retention is an error naming the valid
-/// form, and writing that form clears it.
+/// The seed policies load; Minopa keeps `_ga` for two years, as its document
+/// says, and both leave signing to the deployment (`CONSENT_KEYS`). Their
+/// fixes, applied, clear the warnings they are for.
 #[test]
-fn a_misspelt_retention_is_an_error_whose_fix_clears_it() {
-    let dir = folder("expiry");
-    let text = "[[categories]]\nid = \"analytics\"\n\n[[cookies]]\nname = \"_ga\"\n\
-                category = \"analytics\"\nexpiry = \"2 yeras\"\n";
-    let file = write(&dir, "policy.toml", text);
-    let (code, out, _) = run(&["check", path(&file)]);
-    assert_eq!(code, 1);
-    assert!(
-        out.contains("policy.toml:7: field `cookies[0].expiry`: `2 yeras` is not a retention: write `2 years`"),
-        "{out}"
+fn check_on_the_seed_policies_and_their_fixes() {
+    let dir = folder("seeds");
+    let seeds = [
+        "../../examples/policies/minopa.toml",
+        "../../examples/policies/mihari.toml",
+    ];
+    let (code, found) = check_json(&seeds);
+    assert_eq!(code, 0);
+    let rules: Vec<(&str, &str)> = found.iter().map(|f| (f.1.as_str(), f.2.as_str())).collect();
+    assert_eq!(
+        rules,
+        [
+            ("retention-too-long", "cookies[5].expiry"),
+            ("consent-unsigned", "consent_cookie.sign"),
+            ("consent-unsigned", "consent_cookie.sign"),
+        ]
     );
-    let fixed = write(&dir, "policy.toml", &text.replace("2 yeras", "2 years"));
-    let (code, out, _) = run(&["check", path(&fixed)]);
-    assert_eq!(code, 0, "{out}");
-    assert!(!out.contains("is not a retention"), "{out}");
+    for seed in seeds {
+        let text = std::fs::read_to_string(seed).unwrap();
+        let (_, out, _) = run(&["check", "--format", "json", seed]);
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let unsigned = report["files"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rule"] == "consent-unsigned")
+            .unwrap()
+            .clone();
+        let fix = &unsigned["fix"];
+        let at = |key: &str| fix[key].as_u64().unwrap() as usize;
+        let fixed = format!(
+            "{}{}{}",
+            &text[..at("start")],
+            fix["replacement"].as_str().unwrap(),
+            &text[at("end")..]
+        );
+        let file = write(&dir, "fixed.toml", &fixed);
+        let (code, found) = check_json(&[path(&file)]);
+        assert_eq!(code, 0);
+        assert!(!found.iter().any(|f| f.1 == "consent-unsigned"), "{fixed}");
+        Policy::from_toml_str(&fixed).unwrap();
+    }
 }
 
 #[test]

@@ -51,7 +51,7 @@ fn serve(app: Router) -> SocketAddr {
     receiver.recv().unwrap()
 }
 
-/// Runs `cookie-consent scan URL --policy FILE --json`: (exit code, JSON, stderr).
+/// Runs `cookie-consent scan URL --policy FILE --format json`: (exit code, JSON, stderr).
 fn scan(url: &str, policy: &str) -> (i32, serde_json::Value, String) {
     scan_signing(url, policy, None)
 }
@@ -71,7 +71,8 @@ fn scan_signing(url: &str, policy: &str, keys: Option<&str>) -> (i32, serde_json
             policy,
             "--max-pages",
             "5",
-            "--json",
+            "--format",
+            "json",
         ])
         .output()
         .unwrap();
@@ -281,12 +282,12 @@ fn names_in_pass(json: &serde_json::Value, pass: usize) -> Vec<&str> {
         .collect()
 }
 
-/// Runs `cookie-consent scan URL --policy FILE --json` with further arguments.
+/// Runs `cookie-consent scan URL --policy FILE --format json` with further arguments.
 fn scan_with(url: &str, policy: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_cookie-consent"))
         .env_remove("CONSENT_KEYS")
         .args(["scan", url, "--policy", policy.to_str().unwrap()])
-        .args(["--max-pages", "5", "--json"])
+        .args(["--max-pages", "5", "--format", "json"])
         .args(extra)
         .output()
         .unwrap();

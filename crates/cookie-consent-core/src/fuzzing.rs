@@ -7,7 +7,7 @@ use crate::clock::Now;
 use crate::consent::{ConsentChoice, Reading, Signals};
 use crate::decision::decide_by_the_steps;
 use crate::endpoint::{ConsentAnswer, ConsentPost};
-use crate::policy::Policy;
+use crate::policy::{Diagnostic, Policy, Severity};
 use crate::syntax::{cookie_pairs, is_removal, set_cookie_pair_name};
 
 /// A fixed time, so that runs reproduce.
@@ -193,21 +193,58 @@ pub fn policy_file(text: &str, json: bool) {
     } else {
         Policy::from_toml_str(text)
     };
-    // `check` finds what loading finds: the same first problem, or none.
-    let checked = if json {
-        Policy::check_json_str(text)
+    // `check` finds whatever loading finds: a problem where loading has one
+    // (its first among them, by field or line), none where loading has none.
+    let diagnosed = if json {
+        Policy::diagnose_json_str(text)
     } else {
-        Policy::check_toml_str(text)
+        Policy::diagnose_toml_str(text)
     };
-    match (&loaded, &checked) {
-        (Ok(_), Ok(_)) => {}
-        (Err(first), Err(all)) => {
-            assert_eq!(
-                Some(first.to_string()),
-                all.first().map(ToString::to_string)
+    let errors: Vec<&Diagnostic> = diagnosed
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    match &loaded {
+        Ok(_) => assert!(
+            errors.is_empty(),
+            "check finds what loading does not: {errors:?}"
+        ),
+        // A syntax error stops JSON reading where it is; loading, reading
+        // as it goes, may meet another problem before it.
+        Err(_)
+            if errors
+                .iter()
+                .any(|d| matches!(d.rule, "syntax" | "not-a-policy")) => {}
+        Err(first) => assert!(
+            errors
+                .iter()
+                .any(|d| d.field == first.field || (d.line.is_some() && d.line == first.line)),
+            "check misses what loading finds: {first:?} / {errors:?}"
+        ),
+    }
+    for d in &diagnosed {
+        if let Some(span) = &d.span {
+            assert!(span.start <= span.end && span.end <= text.len(), "{d:?}");
+            assert!(
+                text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+                "{d:?}"
             );
         }
-        _ => panic!("loading and checking disagree: {loaded:?} / {checked:?}"),
+    }
+    // Every fix of a text that parses leaves a text that parses.
+    let parses = |text: &str| match json {
+        true => serde_json::from_str::<serde_json::Value>(text).is_ok(),
+        false => toml::de::DeTable::parse(text).is_ok(),
+    };
+    if parses(text) {
+        for d in diagnosed.iter().filter(|d| d.fix.is_some()) {
+            let fixed = d
+                .fix
+                .as_ref()
+                .map(|fix| fix.apply(text))
+                .unwrap_or_default();
+            assert!(parses(&fixed), "the fix of {d:?} breaks the text:\n{fixed}");
+        }
     }
     match loaded {
         Ok(policy) => {

@@ -70,8 +70,9 @@ pub use extract::MissingConsentLayer;
 #[cfg(feature = "actix")]
 pub use extract::MissingConsentMiddleware;
 pub use policy::{
-    ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyBuilder, PolicyError,
-    SameSite, UnknownCookies, ESSENTIAL,
+    Change, ConsentCookieConfig, CookieRule, Diagnostic, Enforcement, Fix, Lint, LintFix,
+    LintTarget, Mode, Policy, PolicyBuilder, PolicyError, SameSite, Severity, UnknownCookies,
+    ESSENTIAL,
 };
 pub use records::{
     truncated_ip, ConsentId, ConsentRecord, ConsentStore, RecordQuery, Recording, StoreError,

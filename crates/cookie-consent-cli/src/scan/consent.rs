@@ -10,7 +10,7 @@ use cookie_consent_core::{ConsentChoice, ConsentState, Policy, Signals};
 use fantoccini::{Client, Locator};
 use url::Url;
 
-use super::{all_cookies, DevTools};
+use super::browser::{all_cookies, DevTools};
 
 /// Buttons given on the command line, in place of the known ones.
 #[derive(Debug, Default)]

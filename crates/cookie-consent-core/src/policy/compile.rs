@@ -38,8 +38,23 @@ impl Policy {
         categories: Vec<Located<Category>>,
         cookies: Vec<Located<CookieRule>>,
         source: Option<&PolicyText<'_>>,
-        mut problems: Vec<PolicyError>,
+        problems: Vec<PolicyError>,
     ) -> Result<Policy, Vec<PolicyError>> {
+        match Policy::compile_all(settings, categories, cookies, source, problems) {
+            (policy, problems) if problems.is_empty() => Ok(policy),
+            (_, problems) => Err(problems),
+        }
+    }
+
+    /// [`compile`](Self::compile), keeping the policy made of the parts that
+    /// are valid even when others are not: `check` lints it.
+    pub(crate) fn compile_all(
+        settings: Settings,
+        categories: Vec<Located<Category>>,
+        cookies: Vec<Located<CookieRule>>,
+        source: Option<&PolicyText<'_>>,
+        mut problems: Vec<PolicyError>,
+    ) -> (Policy, Vec<PolicyError>) {
         let line = |span: &Option<Range<usize>>, key: &str| {
             source.and_then(|s| s.line_of_key(span.as_ref(), key))
         };
@@ -96,9 +111,6 @@ impl Policy {
             &|tag: &str, key: &str| text.and_then(|t| t.line_of_locale(tag, key)),
             &mut problems,
         );
-        if !problems.is_empty() {
-            return Err(problems);
-        }
 
         // Policies built in code have no text: their compiled form stands in.
         let digest = match source {
@@ -113,7 +125,7 @@ impl Policy {
             .fold(CategorySet::EMPTY, |set, (i, _)| {
                 set.with(CategorySet::single(i))
             });
-        Ok(Policy {
+        let policy = Policy {
             inner: Arc::new(Compiled {
                 settings,
                 categories,
@@ -129,7 +141,8 @@ impl Policy {
                 digest,
                 signing_keys: None,
             }),
-        })
+        };
+        (policy, problems)
     }
 }
 

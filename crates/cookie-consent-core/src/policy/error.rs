@@ -1,6 +1,7 @@
 //! Errors met while loading or building a policy.
 
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// One problem in a policy: where it is and what is wrong.
@@ -19,6 +20,8 @@ pub struct PolicyError {
     pub field: String,
     /// What is wrong.
     pub message: String,
+    /// The bytes of the text at fault, when known: what `check` points at.
+    pub span: Option<Range<usize>>,
 }
 
 impl PolicyError {
@@ -28,7 +31,13 @@ impl PolicyError {
             line: None,
             field: field.into(),
             message: message.into(),
+            span: None,
         }
+    }
+
+    pub(crate) fn at_span(mut self, span: Option<Range<usize>>) -> Self {
+        self.span = self.span.take().or(span);
+        self
     }
 
     pub(crate) fn at_line(mut self, line: Option<usize>) -> Self {

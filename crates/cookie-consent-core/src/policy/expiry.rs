@@ -48,16 +48,23 @@ pub(crate) fn parse(text: &str) -> Result<Expiry, String> {
     if let Some(&(_, days)) = UNITS.iter().find(|(name, _)| *name == singular) {
         return Ok(Expiry::Days(number * days));
     }
-    match nearest_unit(&unit_lower) {
-        Some(name) => {
-            let plural = if number == 1.0 { "" } else { "s" };
-            Err(format!(
-                "`{text}` is not a retention: write `{} {name}{plural}`",
-                number_text(number)
-            ))
-        }
+    match nearest(text) {
+        Some(form) => Err(format!("`{text}` is not a retention: write `{form}`")),
         None => Err(format!("`{text}` is not a retention: {expected}")),
     }
+}
+
+/// The valid form nearest to an `expiry` that does not read, when one is
+/// near (`2 yeras` → `2 years`, `1y` → `1 year`).
+pub(crate) fn nearest(text: &str) -> Option<String> {
+    let (number, unit) = split(text.trim());
+    let number = number
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n > 0.0)?;
+    let name = nearest_unit(&unit.to_ascii_lowercase())?;
+    let plural = if number == 1.0 { "" } else { "s" };
+    Some(format!("{} {name}{plural}", number_text(number)))
 }
 
 /// The number and the unit: `2 years`, `2years`, `1y`.

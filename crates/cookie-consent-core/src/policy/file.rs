@@ -461,7 +461,9 @@ pub(crate) fn from_toml_all(text: &str) -> Result<Policy, Vec<PolicyError>> {
 /// (as with "duplicate key"), the key the span points at.
 fn named_by_span(text: &str, err: &toml::de::Error, error: PolicyError) -> PolicyError {
     let span = err.span();
-    let mut error = error.at_line(span.as_ref().map(|s| line_number(text, s.start)));
+    let mut error = error
+        .at_line(span.as_ref().map(|s| line_number(text, s.start)))
+        .at_span(span.clone());
     if error.field.is_empty() {
         // The span points at a key, or at a value after `key =` on its line.
         let key_before = |start: usize| {
@@ -481,18 +483,36 @@ fn named_by_span(text: &str, err: &toml::de::Error, error: PolicyError) -> Polic
 
 /// A JSON policy, or every problem found in it (one, if it does not parse).
 pub(crate) fn from_json_all(text: &str) -> Result<Policy, Vec<PolicyError>> {
+    match from_json_parts(text, true) {
+        (Some(policy), problems) if problems.is_empty() => Ok(policy),
+        (_, problems) => Err(problems),
+    }
+}
+
+/// Every problem of a JSON policy, and the policy its valid parts make
+/// (none when the document itself does not read); with lines when
+/// `located` (not for a document made by `check`, whose lines are not the
+/// author's).
+pub(crate) fn from_json_parts(text: &str, located: bool) -> (Option<Policy>, Vec<PolicyError>) {
     type Doc<'a> = RawDoc<&'a RawValue, &'a RawValue, &'a RawValue, &'a RawValue, &'a RawValue>;
     let json_error = |err: &serde_json::Error| (err.line() > 0).then_some(err.line());
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let doc: Doc<'_> = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let inner = err.inner();
-        vec![deserialize_error(
-            &err,
-            &json_message(inner),
-            json_error(inner),
-            "",
-        )]
-    })?;
+    let doc: Doc<'_> = match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(doc) => doc,
+        Err(err) => {
+            let inner = err.inner();
+            let message = json_message(inner);
+            return (
+                None,
+                vec![deserialize_error(&err, &message, json_error(inner), "")],
+            );
+        }
+    };
+    // Nothing may follow the document (serde_json leaves that check to the caller).
+    if let Err(err) = deserializer.end() {
+        let problem = PolicyError::new("", json_message(&err)).at_line(json_error(&err));
+        return (None, vec![problem]);
+    }
     // Each entry is read on its own: a bad one is reported and left out.
     let mut problems = Vec::new();
     // Entries are parsed one by one from their own text, which also gives their span.
@@ -573,7 +593,14 @@ pub(crate) fn from_json_all(text: &str) -> Result<Policy, Vec<PolicyError>> {
         consent_sources: source_spans,
         consent_mode: consent_mode.and_then(|m| m.span),
     };
-    Policy::compile(settings, categories, cookies, Some(&source), problems)
+    let (policy, problems) = Policy::compile_all(
+        settings,
+        categories,
+        cookies,
+        located.then_some(&source),
+        problems,
+    );
+    (Some(policy), problems)
 }
 
 /// The value, or `None` with its problem noted.

@@ -6,11 +6,14 @@
 //! tables once, then shared by reference count: cloning a `Policy` is cheap.
 
 mod builder;
+mod changes;
 mod compile;
 pub(crate) mod consent_mode;
+mod diagnose;
 mod error;
 pub(crate) mod expiry;
 pub(crate) mod file;
+mod lint;
 pub(crate) mod locales;
 mod names;
 pub(crate) mod texts;
@@ -27,10 +30,32 @@ use consent_mode::{ConsentMode, ConsentModeConfig};
 use locales::{LocaleConfig, Locales};
 
 pub use builder::PolicyBuilder;
+pub use changes::Change;
+pub use diagnose::{Diagnostic, Fix, Severity};
 pub use error::PolicyError;
+pub use lint::{Lint, LintFix, LintTarget};
 use names::NameIndex;
 
 use crate::category::{Category, CategorySet};
+
+/// What `check_*` reports: every error of the diagnosis, else the policy as
+/// loading reads it (and, should the two ever disagree, loading's problems).
+fn checked(
+    text: &str,
+    diagnostics: Vec<Diagnostic>,
+    load: fn(&str) -> Result<Policy, Vec<PolicyError>>,
+) -> Result<Policy, Vec<PolicyError>> {
+    let errors: Vec<PolicyError> = diagnostics
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(PolicyError::from)
+        .collect();
+    if errors.is_empty() {
+        load(text)
+    } else {
+        Err(errors)
+    }
+}
 
 /// The id of the category that is always granted.
 pub const ESSENTIAL: &str = "essential";
@@ -405,12 +430,12 @@ impl Policy {
     /// assert_eq!(problems[1].to_string(), "line 5: field `cookies[1].name`: `b*c`: `*` may only stand at the end of a name");
     /// ```
     pub fn check_toml_str(text: &str) -> Result<Policy, Vec<PolicyError>> {
-        file::from_toml_all(text)
+        checked(text, Policy::diagnose_toml_str(text), file::from_toml_all)
     }
 
     /// [`check_toml_str`](Self::check_toml_str) for JSON.
     pub fn check_json_str(text: &str) -> Result<Policy, Vec<PolicyError>> {
-        file::from_json_all(text)
+        checked(text, Policy::diagnose_json_str(text), file::from_json_all)
     }
 
     /// [`from_path`](Self::from_path), reporting every problem, each naming the file.
@@ -418,9 +443,9 @@ impl Policy {
         let path = path.as_ref();
         let (text, is_json) = read_policy_file(path).map_err(|err| vec![err])?;
         let policy = if is_json {
-            file::from_json_all(&text)
+            Policy::check_json_str(&text)
         } else {
-            file::from_toml_all(&text)
+            Policy::check_toml_str(&text)
         };
         policy.map_err(|problems| problems.into_iter().map(|p| p.in_file(path)).collect())
     }
@@ -428,7 +453,14 @@ impl Policy {
     /// Loads a policy file: JSON when its name ends in `.json`, TOML otherwise.
     /// Errors name the file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Policy, PolicyError> {
-        Policy::check_path(path).map_err(file::first)
+        let path = path.as_ref();
+        let (text, is_json) = read_policy_file(path)?;
+        let policy = if is_json {
+            file::from_json(&text)
+        } else {
+            file::from_toml(&text)
+        };
+        policy.map_err(|problem| problem.in_file(path))
     }
 
     /// Starts a policy in code.

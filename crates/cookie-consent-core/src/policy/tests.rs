@@ -508,8 +508,8 @@ fn check_reports_every_problem_and_loading_the_first() {
     assert_eq!(
         problems,
         [
-            "line 3: field `categories[0].id`: category id `bad id` must be non-empty ASCII letters, digits, `-` or `_`",
             "line 1: field `unknown_cookies`: must be \"strip\", \"keep\" or a category id; `nope` is none of them (categories: essential, ads)",
+            "line 3: field `categories[0].id`: category id `bad id` must be non-empty ASCII letters, digits, `-` or `_`",
             "line 8: field `cookies[0].category`: unknown category `nope` (categories: essential, ads)",
             "line 13: field `cookies[2].name`: cookie `x` is declared twice (first declared at line 10)",
             "line 16: field `cookies[3].name`: cookie `x` is declared twice (first declared at line 10)",
@@ -517,10 +517,10 @@ fn check_reports_every_problem_and_loading_the_first() {
             "line 21: field `locales.de.sav`: unknown text `sav` (texts: banner_title, banner_title_site, banner_text, read_policy, accept_all, reject_optional, customize, choose, always_on, save, policy_title, last_updated, column_cookie, column_provider, column_purpose, column_expiry, no_cookies, retention, legal_basis, cookie_settings; and the tables categories, cookies)",
         ]
     );
-    // Loading reports the first.
+    // Check reports them in line order; loading, the first it meets, which is among them.
     assert_eq!(
         Policy::from_toml_str(text).unwrap_err().to_string(),
-        problems[0]
+        problems[1]
     );
     // JSON: a bad entry is reported and the others still checked.
     let json = r#"{"categories": [{"id": "ads", "colour": 1}],
@@ -528,4 +528,13 @@ fn check_reports_every_problem_and_loading_the_first() {
     let problems = Policy::check_json_str(json).unwrap_err();
     assert_eq!(problems.len(), 3, "{problems:?}");
     assert_eq!(problems[0].field, "categories[0].colour");
+}
+
+/// Found by the `policy_file` fuzz target holding loading to `check`: JSON
+/// with text after the document loaded, the rest ignored.
+#[test]
+fn json_with_text_after_the_document_does_not_load() {
+    let err = Policy::from_json_str("{\"name\": \"Shop\"}\n]\n{\"cookies\": 1}").unwrap_err();
+    assert_eq!(err.to_string(), "line 2: trailing characters");
+    assert!(Policy::from_json_str("{\"name\": \"Shop\"}\n\n").is_ok());
 }
