@@ -9,6 +9,7 @@ use super::consent_mode::ConsentMode;
 use super::file::{Located, PolicyText};
 use super::locales::Locales;
 use super::names::NameIndex;
+use super::suggest::did_you_mean;
 use super::{
     category_list, check_pattern, is_attribute_byte, is_category_id, validate_consent_cookie,
     Compiled, CookieRule, Policy, PolicyError, Settings, UnknownCookies, UnknownRule, ESSENTIAL,
@@ -273,9 +274,10 @@ fn compile_rules(
         }
         let Some(category) = categories.iter().position(|c| c.id == rule.category) else {
             let message = format!(
-                "unknown category `{}` (categories: {})",
+                "unknown category `{}` (categories: {}){}",
                 rule.category,
-                category_list(categories)
+                category_list(categories),
+                did_you_mean(&rule.category, categories.iter().map(|c| c.id.as_str()))
             );
             problems.push(error("category", message));
             continue;

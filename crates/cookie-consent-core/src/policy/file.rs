@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 
 use super::consent_mode::ConsentModeConfig;
 use super::locales::LocaleConfig;
+use super::suggest::did_you_mean;
 use super::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyError, Settings,
     UnknownCookies,
@@ -286,9 +287,10 @@ impl RawSource {
     fn into_source(self, i: usize, line: Option<usize>) -> Result<ConsentSource, PolicyError> {
         let Some(mut source) = ConsentSource::named(&self.format) else {
             let message = format!(
-                "unknown format `{}` (formats: {})",
+                "unknown format `{}` (formats: {}){}",
                 self.format,
-                Format::NAMES.join(", ")
+                Format::NAMES.join(", "),
+                did_you_mean(&self.format, Format::NAMES.iter().copied())
             );
             return Err(
                 PolicyError::new(format!("consent_sources[{i}].format"), message).at_line(line),

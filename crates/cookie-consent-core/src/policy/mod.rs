@@ -16,6 +16,7 @@ pub(crate) mod file;
 mod lint;
 pub(crate) mod locales;
 mod names;
+mod suggest;
 pub(crate) mod texts;
 
 use std::path::Path;

@@ -111,6 +111,10 @@ fn unknown_category_in_a_cookie_names_line_and_field() {
     assert_eq!(err.line, Some(6));
     assert!(err.message.contains("unknown category `analytcs`"), "{err}");
     assert!(err.message.contains("essential, analytics"), "{err}");
+    assert!(
+        err.message.ends_with("; did you mean `analytics`?"),
+        "{err}"
+    );
     assert_eq!(
         err.to_string(),
         format!("line 6: field `cookies[0].category`: {}", err.message)

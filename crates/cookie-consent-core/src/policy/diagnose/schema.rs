@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use serde_json::{Map, Value as Json};
 
+use super::super::suggest::nearest;
 use super::tree::{Entry, Node, Value};
 
 /// What a value must be.
@@ -480,26 +481,4 @@ fn join(path: &str, key: &str) -> String {
 /// A string as TOML and JSON both write it.
 pub(crate) fn quoted(text: &str) -> String {
     serde_json::Value::String(text.to_owned()).to_string()
-}
-
-/// The candidate `word` was most likely meant as: the same but for case,
-/// `-` or `_`, or at most two edits (one for short words) away.
-pub(crate) fn nearest<'a>(
-    word: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let folded = |w: &str| w.to_ascii_lowercase().replace('-', "_");
-    let word_folded = folded(word);
-    candidates
-        .map(|c| {
-            let distance = if folded(c) == word_folded {
-                0
-            } else {
-                strsim::damerau_levenshtein(&word_folded, &folded(c))
-            };
-            (distance, c)
-        })
-        .filter(|&(d, c)| d <= if c.len() <= 4 { 1 } else { 2 })
-        .min_by_key(|&(d, _)| d)
-        .map(|(_, c)| c)
 }
