@@ -403,3 +403,43 @@ fn records_export_prints_the_records_as_json_lines() {
     assert!(stderr.contains("Connection refused"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Resources and storage keys (DESIGN §20) are on the policy page, and a
+/// new resource of a non-essential category needs re-consent.
+#[test]
+fn resources_are_rendered_and_diffed() {
+    let dir = folder("resources");
+    let before = "revision = 1\n[[categories]]\nid = \"analytics\"\ndescription = \"Counts visits.\"\n";
+    let after = format!(
+        "{}\n[[resources]]\nmatch = \"https://www.googletagmanager.com/\"\ncategory = \"analytics\"\n\
+         provider = \"Google Analytics\"\n\n[[storage]]\nkey = \"_hj*\"\ncategory = \"analytics\"\n",
+        before
+    );
+    let old = write(&dir, "old.toml", before);
+    let new = write(&dir, "new.toml", &after);
+    let (code, out, _) = run(&["render", "--format", "markdown", path(&new)]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("**Loads content from:** Google Analytics (https://www.googletagmanager.com/)\n"),
+        "{out}"
+    );
+    assert!(out.contains("**Stores on your device:** _hj*\n"), "{out}");
+    let (_, out, _) = run(&["render", "--format", "json", path(&new)]);
+    let view: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        view["categories"][1]["resources"],
+        serde_json::json!([{ "provider": "Google Analytics", "match": "https://www.googletagmanager.com/" }])
+    );
+    assert_eq!(view["categories"][1]["storage"], serde_json::json!(["_hj*"]));
+    let (code, out, _) = run(&["diff", path(&old), path(&new)]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.starts_with("+ resource `https://www.googletagmanager.com/` (analytics) — needs re-consent: a new non-essential resource\n"),
+        "{out}"
+    );
+    let (code, out, _) = run(&["diff", "--format", "json", path(&new), path(&old)]);
+    assert_eq!(code, 0);
+    let diff: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(diff["changes"][0]["change"], "- resource `https://www.googletagmanager.com/` (analytics)");
+    assert_eq!(diff["reconsent_needed"], false);
+}

@@ -71,8 +71,8 @@ pub use extract::MissingConsentLayer;
 pub use extract::MissingConsentMiddleware;
 pub use policy::{
     Change, ConsentCookieConfig, CookieRule, Diagnostic, Enforcement, Fix, Lint, LintFix,
-    LintTarget, Mode, Policy, PolicyBuilder, PolicyError, SameSite, Severity, UnknownCookies,
-    ESSENTIAL,
+    LintTarget, Mode, Policy, PolicyBuilder, PolicyError, ResourceRule, SameSite, Severity,
+    StorageRule, UnknownCookies, UnknownResources, ESSENTIAL,
 };
 pub use records::{
     truncated_ip, ConsentId, ConsentRecord, ConsentStore, RecordQuery, Recording, StoreError,
@@ -80,6 +80,7 @@ pub use records::{
 };
 pub use render::{
     BannerButton, BannerCategory, BannerView, CookieView, Locale, PolicyCategory, PolicyView,
+    ResourceView,
 };
 pub use signing::{KeyError, SigningKeys, MIN_KEY_LEN};
 pub use source::{ConsentFormat, ConsentSource, FormatReading};

@@ -129,6 +129,7 @@ fn rule_description(rule: &str) -> &'static str {
         "tracker-declared-essential" => "A tracking provider's cookie declared essential.",
         "consent-cookie-undeclared" => "A consent cookie the policy page does not list.",
         "consent-unsigned" => "A consent cookie any page script can forge.",
+        "resource-without-provider" => "A resource that names no provider.",
         _ => "A problem of the policy.",
     }
 }

@@ -1,5 +1,6 @@
 //! Building a policy in code, or extending one.
 
+use super::resources::{ResourceRule, StorageRule, UnknownResources};
 use super::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyError, Settings,
     UnknownCookies,
@@ -141,6 +142,24 @@ impl PolicyBuilder {
     /// Declares a cookie.
     pub fn cookie(mut self, rule: CookieRule) -> Self {
         self.cookies.push(rule);
+        self
+    }
+
+    /// Declares a resource pages load (`[[resources]]`).
+    pub fn resource(mut self, rule: ResourceRule) -> Self {
+        self.settings.resources.push(rule);
+        self
+    }
+
+    /// Declares a storage key (`[[storage]]`).
+    pub fn storage(mut self, rule: StorageRule) -> Self {
+        self.settings.storage.push(rule);
+        self
+    }
+
+    /// What an undeclared third-party resource is treated as.
+    pub fn unknown_resources(mut self, rule: UnknownResources) -> Self {
+        self.settings.unknown_resources = rule;
         self
     }
 

@@ -126,6 +126,40 @@ impl Policy {
                 ));
             }
         }
+        // Resources (§20) load and read the device as cookies do: a new one
+        // of a non-essential category widens what consent covers.
+        let category_of = |policy: &Policy, pattern: &str| {
+            policy
+                .resources()
+                .iter()
+                .find(|r| r.pattern == pattern)
+                .map(|r| r.category.clone())
+        };
+        for resource in new.resources() {
+            let optional = resource.category != ESSENTIAL;
+            match category_of(old, &resource.pattern) {
+                None => changes.push(change(
+                    format!("+ resource `{}` ({})", resource.pattern, resource.category),
+                    optional.then_some("a new non-essential resource"),
+                )),
+                Some(before) if before != resource.category => changes.push(change(
+                    format!(
+                        "~ resource `{}`: category `{before}` → `{}`",
+                        resource.pattern, resource.category
+                    ),
+                    optional.then_some("a resource in another category"),
+                )),
+                Some(_) => {}
+            }
+        }
+        for resource in old.resources() {
+            if category_of(new, &resource.pattern).is_none() {
+                changes.push(change(
+                    format!("- resource `{}` ({})", resource.pattern, resource.category),
+                    None,
+                ));
+            }
+        }
         changes
     }
 }

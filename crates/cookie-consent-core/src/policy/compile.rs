@@ -9,6 +9,7 @@ use super::consent_mode::ConsentMode;
 use super::file::{Located, PolicyText};
 use super::locales::Locales;
 use super::names::NameIndex;
+use super::resources::{compile_resources, compile_storage};
 use super::suggest::did_you_mean;
 use super::{
     category_list, check_pattern, is_attribute_byte, is_category_id, validate_consent_cookie,
@@ -104,6 +105,22 @@ impl Policy {
                 .ok()
         });
 
+        let resource_line = |i: usize, key: &str| {
+            let span = text.and_then(|t| t.resources.get(i).cloned().flatten());
+            text.and_then(|t| t.line_of_key(span.as_ref(), key))
+        };
+        let resources = compile_resources(
+            &settings.resources,
+            &categories,
+            &resource_line,
+            &mut problems,
+        );
+        let storage_line = |i: usize, key: &str| {
+            let span = text.and_then(|t| t.storage.get(i).cloned().flatten());
+            text.and_then(|t| t.line_of_key(span.as_ref(), key))
+        };
+        let storage = compile_storage(&settings.storage, &categories, &storage_line, &mut problems);
+
         let locales = Locales::compile(
             &settings.locales,
             &settings.default_locale,
@@ -141,6 +158,8 @@ impl Policy {
                 locales,
                 digest,
                 signing_keys: None,
+                resources,
+                storage,
             }),
         };
         (policy, problems)

@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 
 use super::consent_mode::ConsentModeConfig;
 use super::locales::LocaleConfig;
+use super::resources::{ResourceRule, StorageRule, UnknownResources};
 use super::suggest::did_you_mean;
 use super::{
     ConsentCookieConfig, CookieRule, Enforcement, Mode, Policy, PolicyError, Settings,
@@ -40,6 +41,10 @@ pub(crate) struct PolicyText<'a> {
     pub(crate) consent_sources: Vec<Option<Range<usize>>>,
     /// The span of `[consent_mode]`.
     pub(crate) consent_mode: Option<Range<usize>>,
+    /// The span of each `[[resources]]` entry.
+    pub(crate) resources: Vec<Option<Range<usize>>>,
+    /// The span of each `[[storage]]` entry.
+    pub(crate) storage: Vec<Option<Range<usize>>>,
 }
 
 impl PolicyText<'_> {
@@ -169,7 +174,7 @@ pub(crate) fn line_number(text: &str, offset: usize) -> usize {
 /// (`toml::Spanned<T>` for TOML, `&RawValue` for JSON).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawDoc<C, K, S, Q, M> {
+struct RawDoc<C, K, S, Q, M, R, G> {
     #[serde(default)]
     name: String,
     updated: Option<RawDate>,
@@ -205,6 +210,12 @@ struct RawDoc<C, K, S, Q, M> {
     default_locale: Option<String>,
     #[serde(default)]
     locales: std::collections::BTreeMap<String, LocaleConfig>,
+    #[serde(default)]
+    unknown_resources: UnknownResources,
+    #[serde(default = "Vec::new")]
+    resources: Vec<R>,
+    #[serde(default = "Vec::new")]
+    storage: Vec<G>,
 }
 
 /// `updated`: a TOML date (`2026-03-01`), or the same as a string (JSON).
@@ -232,7 +243,7 @@ fn default_max_purge() -> usize {
     Settings::default().max_purge
 }
 
-impl<C, K, S, Q, M> RawDoc<C, K, S, Q, M> {
+impl<C, K, S, Q, M, R, G> RawDoc<C, K, S, Q, M, R, G> {
     /// Splits off the settings, given the consent cookie's parsed table.
     fn settings(&self, consent_cookie: ConsentCookieConfig) -> Settings {
         Settings {
@@ -260,6 +271,9 @@ impl<C, K, S, Q, M> RawDoc<C, K, S, Q, M> {
                 .clone()
                 .unwrap_or_else(|| Settings::default().default_locale),
             locales: self.locales.clone(),
+            resources: Vec::new(),
+            storage: Vec::new(),
+            unknown_resources: self.unknown_resources,
         }
     }
 }
@@ -399,6 +413,8 @@ pub(crate) fn from_toml_all(text: &str) -> Result<Policy, Vec<PolicyError>> {
         toml::Spanned<ConsentCookieConfig>,
         toml::Spanned<RawSource>,
         toml::Spanned<ConsentModeConfig>,
+        toml::Spanned<ResourceRule>,
+        toml::Spanned<StorageRule>,
     >;
     let deserializer = toml::Deserializer::parse(text).map_err(|err| {
         vec![named_by_span(
@@ -427,7 +443,19 @@ pub(crate) fn from_toml_all(text: &str) -> Result<Policy, Vec<PolicyError>> {
         consent_cookie: consent_span.clone(),
         consent_sources: Vec::new(),
         consent_mode: consent_mode_span,
+        resources: doc.resources.iter().map(|r| Some(r.span())).collect(),
+        storage: doc.storage.iter().map(|r| Some(r.span())).collect(),
     };
+    settings.resources = doc
+        .resources
+        .into_iter()
+        .map(toml::Spanned::into_inner)
+        .collect();
+    settings.storage = doc
+        .storage
+        .into_iter()
+        .map(toml::Spanned::into_inner)
+        .collect();
     for (i, raw) in doc.consent_sources.into_iter().enumerate() {
         let span = raw.span();
         let line = text_source.line_of_key(Some(&span), "format");
@@ -496,7 +524,15 @@ pub(crate) fn from_json_all(text: &str) -> Result<Policy, Vec<PolicyError>> {
 /// `located` (not for a document made by `check`, whose lines are not the
 /// author's).
 pub(crate) fn from_json_parts(text: &str, located: bool) -> (Option<Policy>, Vec<PolicyError>) {
-    type Doc<'a> = RawDoc<&'a RawValue, &'a RawValue, &'a RawValue, &'a RawValue, &'a RawValue>;
+    type Doc<'a> = RawDoc<
+        &'a RawValue,
+        &'a RawValue,
+        &'a RawValue,
+        &'a RawValue,
+        &'a RawValue,
+        &'a RawValue,
+        &'a RawValue,
+    >;
     let json_error = |err: &serde_json::Error| (err.line() > 0).then_some(err.line());
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let doc: Doc<'_> = match serde_path_to_error::deserialize(&mut deserializer) {
@@ -564,6 +600,8 @@ pub(crate) fn from_json_parts(text: &str, located: bool) -> (Option<Policy>, Vec
             consent_cookie: None,
             consent_sources: Vec::new(),
             consent_mode: None,
+            resources: Vec::new(),
+            storage: Vec::new(),
         };
         let line = probe.line_of_key(entry.span.as_ref(), "format");
         if let Some(source) = read(&mut problems, entry.value.into_source(i, line)) {
@@ -589,11 +627,29 @@ pub(crate) fn from_json_parts(text: &str, located: bool) -> (Option<Policy>, Vec
         .enumerate()
         .filter_map(|(i, raw)| read(&mut problems, entry(text, raw, &format!("cookies[{i}]"))))
         .collect();
+    let mut resource_spans = Vec::with_capacity(doc.resources.len());
+    for (i, raw) in doc.resources.iter().enumerate() {
+        let field = format!("resources[{i}]");
+        if let Some(entry) = read(&mut problems, entry::<ResourceRule>(text, raw, &field)) {
+            settings.resources.push(entry.value);
+            resource_spans.push(entry.span);
+        }
+    }
+    let mut storage_spans = Vec::with_capacity(doc.storage.len());
+    for (i, raw) in doc.storage.iter().enumerate() {
+        let field = format!("storage[{i}]");
+        if let Some(entry) = read(&mut problems, entry::<StorageRule>(text, raw, &field)) {
+            settings.storage.push(entry.value);
+            storage_spans.push(entry.span);
+        }
+    }
     let source = PolicyText {
         text,
         consent_cookie: consent_cookie.and_then(|c| c.span),
         consent_sources: source_spans,
         consent_mode: consent_mode.and_then(|m| m.span),
+        resources: resource_spans,
+        storage: storage_spans,
     };
     let (policy, problems) = Policy::compile_all(
         settings,

@@ -34,6 +34,9 @@ pub enum LintTarget {
     ConsentCookie { key: &'static str },
     /// The list of cookies as a whole.
     Cookies,
+    /// A key of the declared resource with this `match`.
+    #[allow(missing_docs)]
+    Resource { pattern: String, key: &'static str },
 }
 
 /// A mend for a [`Lint`].
@@ -55,6 +58,7 @@ impl LintTarget {
             LintTarget::Cookie { name, key } => format!("cookies[{name}].{key}"),
             LintTarget::ConsentCookie { key } => format!("consent_cookie.{key}"),
             LintTarget::Cookies => "cookies".to_owned(),
+            LintTarget::Resource { pattern, key } => format!("resources[{pattern}].{key}"),
         }
     }
 }
@@ -198,6 +202,24 @@ impl Policy {
                     target("category"),
                     message,
                     help,
+                    None,
+                ));
+            }
+        }
+        for resource in self.resources() {
+            if resource.provider.is_empty() {
+                let message = format!(
+                    "resource `{}` has no provider: its placeholder and the policy page cannot say who serves it",
+                    resource.pattern
+                );
+                lints.push(lint(
+                    "resource-without-provider",
+                    LintTarget::Resource {
+                        pattern: resource.pattern.clone(),
+                        key: "provider",
+                    },
+                    message,
+                    Some("add `provider = \"…\"`".into()),
                     None,
                 ));
             }

@@ -16,6 +16,7 @@ pub(crate) mod file;
 mod lint;
 pub(crate) mod locales;
 mod names;
+pub(crate) mod resources;
 mod suggest;
 pub(crate) mod texts;
 
@@ -36,6 +37,7 @@ pub use diagnose::{Diagnostic, Fix, Severity};
 pub use error::PolicyError;
 pub use lint::{Lint, LintFix, LintTarget};
 use names::NameIndex;
+pub use resources::{ResourceRule, StorageRule, UnknownResources};
 
 use crate::category::{Category, CategorySet};
 
@@ -293,6 +295,12 @@ pub(crate) struct Settings {
     pub(crate) default_locale: String,
     /// `[locales.<tag>]` as written.
     pub(crate) locales: std::collections::BTreeMap<String, LocaleConfig>,
+    /// `[[resources]]` as written (§20).
+    pub(crate) resources: Vec<ResourceRule>,
+    /// `[[storage]]` as written (§20).
+    pub(crate) storage: Vec<StorageRule>,
+    /// What an undeclared third-party resource is treated as.
+    pub(crate) unknown_resources: UnknownResources,
 }
 
 impl Default for Settings {
@@ -316,6 +324,9 @@ impl Default for Settings {
             consent_mode: None,
             default_locale: "en".to_owned(),
             locales: std::collections::BTreeMap::new(),
+            resources: Vec::new(),
+            storage: Vec::new(),
+            unknown_resources: UnknownResources::Keep,
         }
     }
 }
@@ -394,6 +405,10 @@ pub(crate) struct Compiled {
     pub(crate) digest: String,
     /// The consent cookie's keys: given by the application, never in a file.
     pub(crate) signing_keys: Option<SigningKeys>,
+    /// Each resource's pattern and category index, in `settings.resources` order.
+    pub(crate) resources: Vec<(resources::Pattern, usize)>,
+    /// Each storage rule's category index, in `settings.storage` order.
+    pub(crate) storage: Vec<usize>,
 }
 
 impl std::fmt::Debug for Policy {

@@ -518,7 +518,7 @@ fn check_reports_every_problem_and_loading_the_first() {
             "line 13: field `cookies[2].name`: cookie `x` is declared twice (first declared at line 10)",
             "line 16: field `cookies[3].name`: cookie `x` is declared twice (first declared at line 10)",
             "line 19: field `consent_mode.ads`: unknown consent type `ad_storag` (types: ad_storage, ad_user_data, ad_personalization, analytics_storage, functionality_storage, personalization_storage, security_storage)",
-            "line 21: field `locales.de.sav`: unknown text `sav` (texts: banner_title, banner_title_site, banner_text, read_policy, accept_all, reject_optional, customize, choose, always_on, save, policy_title, last_updated, column_cookie, column_provider, column_purpose, column_expiry, no_cookies, retention, legal_basis, cookie_settings; and the tables categories, cookies)",
+            "line 21: field `locales.de.sav`: unknown text `sav` (texts: banner_title, banner_title_site, banner_text, read_policy, accept_all, reject_optional, customize, choose, always_on, save, policy_title, last_updated, column_cookie, column_provider, column_purpose, column_expiry, no_cookies, retention, legal_basis, cookie_settings, loads, stores, placeholder, placeholder_button; and the tables categories, cookies)",
         ]
     );
     // Check reports them in line order; loading, the first it meets, which is among them.
@@ -541,4 +541,51 @@ fn json_with_text_after_the_document_does_not_load() {
     let err = Policy::from_json_str("{\"name\": \"Shop\"}\n]\n{\"cookies\": 1}").unwrap_err();
     assert_eq!(err.to_string(), "line 2: trailing characters");
     assert!(Policy::from_json_str("{\"name\": \"Shop\"}\n\n").is_ok());
+}
+
+/// `[[resources]]` and `[[storage]]` (DESIGN §20): loaded in file order, each
+/// error naming its line and field, in TOML and JSON alike.
+#[test]
+fn resources_and_storage_load_and_their_errors_name_line_and_field() {
+    let text = "unknown_resources = \"report\"\n\
+        [[categories]]\nid = \"analytics\"\n\
+        [[resources]]\nmatch = \"https://www.googletagmanager.com/\"\ncategory = \"analytics\"\nprovider = \"Google\"\n\
+        [[resources]]\nmatch = \"*.clarity.ms\"\ncategory = \"analytics\"\n\
+        [[storage]]\nkey = \"_hj*\"\ncategory = \"analytics\"\n";
+    let policy = Policy::from_toml_str(text).unwrap();
+    assert_eq!(policy.unknown_resources(), UnknownResources::Report);
+    let patterns: Vec<&str> = policy.resources().iter().map(|r| r.pattern.as_str()).collect();
+    assert_eq!(patterns, ["https://www.googletagmanager.com/", "*.clarity.ms"]);
+    assert_eq!(policy.storage()[0].key, "_hj*");
+    assert_eq!(
+        policy.resource_rule("https://www.clarity.ms/tag/abc").map(|r| r.pattern.as_str()),
+        Some("*.clarity.ms")
+    );
+    assert_eq!(policy.resource_rule("/js/app.js"), None);
+    let json = r#"{"categories": [{"id": "analytics"}],
+        "resources": [{"match": "https://www.googletagmanager.com/", "category": "analytics"}],
+        "storage": [{"key": "_hj*", "category": "analytics"}]}"#;
+    let from_json = Policy::from_json_str(json).unwrap();
+    assert_eq!(from_json.resources().len(), 1);
+    assert_eq!(from_json.storage().len(), 1);
+    for (text, expected) in [
+        (
+            "[[resources]]\nmatch = \"ftp://x\"\ncategory = \"essential\"\n",
+            "line 2: field `resources[0].match`: `ftp://x`: not an http(s):// URL with a host",
+        ),
+        (
+            "[[categories]]\nid = \"analytics\"\n[[resources]]\nmatch = \"x.com\"\ncategory = \"analytic\"\n",
+            "line 5: field `resources[0].category`: unknown category `analytic` (categories: essential, analytics); did you mean `analytics`?",
+        ),
+        (
+            "[[storage]]\nkey = \"a*b\"\ncategory = \"essential\"\n",
+            "line 2: field `storage[0].key`: `a*b`: a key, or a prefix followed by one `*` at the end",
+        ),
+        (
+            "[[resources]]\ncategory = \"essential\"\n",
+            "line 1: field `resources[0]`: missing field `match`",
+        ),
+    ] {
+        assert_eq!(Policy::from_toml_str(text).unwrap_err().to_string(), expected);
+    }
 }

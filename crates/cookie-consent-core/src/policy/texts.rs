@@ -24,10 +24,14 @@ pub(crate) enum Text {
     Retention,
     LegalBasis,
     CookieSettings,
+    Loads,
+    Stores,
+    Placeholder,
+    PlaceholderButton,
 }
 
 impl Text {
-    pub(crate) const ALL: [Text; 20] = [
+    pub(crate) const ALL: [Text; 24] = [
         Text::BannerTitle,
         Text::BannerTitleSite,
         Text::BannerBody,
@@ -48,6 +52,10 @@ impl Text {
         Text::Retention,
         Text::LegalBasis,
         Text::CookieSettings,
+        Text::Loads,
+        Text::Stores,
+        Text::Placeholder,
+        Text::PlaceholderButton,
     ];
 
     /// The key in `[locales.<tag>]`.
@@ -73,6 +81,10 @@ impl Text {
             Text::Retention => "retention",
             Text::LegalBasis => "legal_basis",
             Text::CookieSettings => "cookie_settings",
+            Text::Loads => "loads",
+            Text::Stores => "stores",
+            Text::Placeholder => "placeholder",
+            Text::PlaceholderButton => "placeholder_button",
         }
     }
 
@@ -86,7 +98,7 @@ impl Text {
 }
 
 /// The built-in locales, English first (the last fallback of every text).
-pub(crate) const BUILT_IN: [(&str, [&str; 20]); 3] = [
+pub(crate) const BUILT_IN: [(&str, [&str; 24]); 3] = [
     (
         "en",
         [
@@ -110,6 +122,10 @@ pub(crate) const BUILT_IN: [(&str, [&str; 20]); 3] = [
             "Retention",
             "Legal basis",
             "Cookie settings",
+            "Loads content from",
+            "Stores on your device",
+            "This content from {provider} is not loaded: it needs your consent to {category}.",
+            "Allow {category} and load it",
         ],
     ),
     (
@@ -135,6 +151,10 @@ pub(crate) const BUILT_IN: [(&str, [&str; 20]); 3] = [
             "Speicherdauer",
             "Rechtsgrundlage",
             "Cookie-Einstellungen",
+            "Lädt Inhalte von",
+            "Speichert auf Ihrem Gerät",
+            "Dieser Inhalt von {provider} wird nicht geladen: Er braucht Ihre Einwilligung in {category}.",
+            "{category} erlauben und laden",
         ],
     ),
     (
@@ -160,12 +180,16 @@ pub(crate) const BUILT_IN: [(&str, [&str; 20]); 3] = [
             "Durée de conservation",
             "Base légale",
             "Paramètres des cookies",
+            "Charge des contenus de",
+            "Enregistre sur votre appareil",
+            "Ce contenu de {provider} n’est pas chargé : il nécessite votre consentement à {category}.",
+            "Autoriser {category} et charger",
         ],
     ),
 ];
 
 /// The built-in texts of `tag` (exact, then its primary language: `de-AT` → `de`).
-pub(crate) fn built_in(tag: &str) -> Option<&'static [&'static str; 20]> {
+pub(crate) fn built_in(tag: &str) -> Option<&'static [&'static str; 24]> {
     let primary = tag.split('-').next().unwrap_or(tag);
     BUILT_IN
         .iter()
@@ -198,6 +222,9 @@ mod tests {
                 texts[Text::BannerBody.index()].contains("{categories}"),
                 "{tag}"
             );
+            for placeholder in [Text::Placeholder, Text::PlaceholderButton] {
+                assert!(texts[placeholder.index()].contains("{category}"), "{tag}");
+            }
         }
         assert_eq!(
             built_in("de-AT").unwrap()[Text::AcceptAll.index()],

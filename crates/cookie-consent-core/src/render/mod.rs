@@ -12,7 +12,7 @@ use html_escape::encode_double_quoted_attribute as attr;
 
 pub use banner::{BannerButton, BannerCategory, BannerView};
 pub use locale::Locale;
-pub use page::{CookieView, PolicyCategory, PolicyView};
+pub use page::{CookieView, PolicyCategory, PolicyView, ResourceView};
 
 use crate::consent::Consent;
 use crate::policy::Policy;

@@ -32,20 +32,60 @@ impl<'p> Locale<'p> {
             .collect()
     }
 
-    /// Retention and legal basis of category `index`, when stated.
-    fn details(&self, index: usize) -> Vec<(&'p str, &'p str)> {
+    /// The resources (§20) of category `index`, in file order.
+    pub(crate) fn resources_in(&self, index: usize) -> Vec<ResourceView<'p>> {
+        let policy = self.policy;
+        policy
+            .resources()
+            .iter()
+            .zip(&policy.inner.resources)
+            .filter(|(_, (_, category))| *category == index)
+            .map(|(rule, _)| ResourceView {
+                provider: &rule.provider,
+                pattern: &rule.pattern,
+            })
+            .collect()
+    }
+
+    /// The storage keys (§20) of category `index`, in file order.
+    pub(crate) fn storage_in(&self, index: usize) -> Vec<&'p str> {
+        let policy = self.policy;
+        policy
+            .storage()
+            .iter()
+            .zip(&policy.inner.storage)
+            .filter(|(_, category)| **category == index)
+            .map(|(rule, _)| rule.key.as_str())
+            .collect()
+    }
+
+    /// Retention, legal basis, what the category loads and what it stores,
+    /// when stated.
+    fn details(&self, index: usize) -> Vec<(&'p str, String)> {
         let category = &self.policy.categories()[index];
+        let resources: Vec<String> = self
+            .resources_in(index)
+            .iter()
+            .map(|r| match r.provider {
+                "" => r.pattern.to_owned(),
+                provider => format!("{provider} ({})", r.pattern),
+            })
+            .collect();
         [
             (
                 self.text(Text::Retention),
                 self.category(index, |t| &t.retention)
-                    .unwrap_or(&category.retention),
+                    .unwrap_or(&category.retention)
+                    .to_owned(),
             ),
             (
                 self.text(Text::LegalBasis),
                 self.category(index, |t| &t.legal_basis)
-                    .unwrap_or(&category.legal_basis),
+                    .unwrap_or(&category.legal_basis)
+                    .to_owned(),
             ),
+            (self.text(Text::Loads), resources.join(", ")),
+            (self.text(Text::Stores), self.storage_in(index).join(", ")),
         ]
         .into_iter()
         .filter(|(_, value)| !value.is_empty())
@@ -154,7 +194,7 @@ impl<'p> Locale<'p> {
             if !details.is_empty() {
                 out.push_str("<dl>\n");
                 for (label, value) in details {
-                    let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", text(label), text(value));
+                    let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", text(label), text(&value));
                 }
                 out.push_str("</dl>\n");
             }
@@ -202,6 +242,21 @@ pub struct PolicyCategory<'p> {
     pub honor_gpc: bool,
     /// Its cookies, in file order.
     pub cookies: Vec<CookieView<'p>>,
+    /// What its pages load (`[[resources]]`), in file order.
+    pub resources: Vec<ResourceView<'p>>,
+    /// The storage keys it uses (`[[storage]]`), in file order.
+    pub storage: Vec<&'p str>,
+}
+
+/// A resource as the policy page shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+#[non_exhaustive]
+pub struct ResourceView<'p> {
+    /// Who serves it.
+    pub provider: &'p str,
+    /// The URL prefix or host pattern, as declared.
+    #[serde(rename = "match")]
+    pub pattern: &'p str,
 }
 
 /// A cookie as the policy page and the banner's Customize show it.
@@ -240,6 +295,8 @@ impl<'p> Locale<'p> {
                     legal_basis: field(|t| &t.legal_basis, &category.legal_basis),
                     honor_gpc: category.honor_gpc,
                     cookies: self.rows(index),
+                    resources: self.resources_in(index),
+                    storage: self.storage_in(index),
                 }
             })
             .collect();

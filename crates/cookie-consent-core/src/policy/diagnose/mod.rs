@@ -388,6 +388,10 @@ fn find_target<'a>(tree: &'a Node, target: &LintTarget) -> Option<(String, Optio
             (field, written.then_some(tree))
         }
         LintTarget::Cookies => ("cookies".to_owned(), None),
+        LintTarget::Resource { pattern, key } => {
+            let i = entry("resources", "match", pattern)?;
+            (format!("resources[{i}].{key}"), Some(tree))
+        }
     })
 }
 

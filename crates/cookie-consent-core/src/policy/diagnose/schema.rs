@@ -96,7 +96,30 @@ pub(crate) static DOCUMENT: Table = Table {
         optional("consent_mode", Kind::Table(&CONSENT_MODE)),
         optional("default_locale", Kind::Str),
         field("locales", Kind::Map(&Kind::Table(&LOCALE))),
+        field(
+            "unknown_resources",
+            Kind::Choice(&["keep", "strip", "report"]),
+        ),
+        field("resources", Kind::Tables(&RESOURCE)),
+        field("storage", Kind::Tables(&STORAGE)),
     ],
+    rest: None,
+};
+
+static RESOURCE: Table = Table {
+    name: "`[[resources]]` entry",
+    fields: &[
+        required("match", Kind::Str),
+        required("category", Kind::Str),
+        field("provider", Kind::Str),
+        optional("placeholder", Kind::Str),
+    ],
+    rest: None,
+};
+
+static STORAGE: Table = Table {
+    name: "`[[storage]]` entry",
+    fields: &[required("key", Kind::Str), required("category", Kind::Str)],
     rest: None,
 };
 
