@@ -409,7 +409,8 @@ fn records_export_prints_the_records_as_json_lines() {
 #[test]
 fn resources_are_rendered_and_diffed() {
     let dir = folder("resources");
-    let before = "revision = 1\n[[categories]]\nid = \"analytics\"\ndescription = \"Counts visits.\"\n";
+    let before =
+        "revision = 1\n[[categories]]\nid = \"analytics\"\ndescription = \"Counts visits.\"\n";
     let after = format!(
         "{}\n[[resources]]\nmatch = \"https://www.googletagmanager.com/\"\ncategory = \"analytics\"\n\
          provider = \"Google Analytics\"\n\n[[storage]]\nkey = \"_hj*\"\ncategory = \"analytics\"\n",
@@ -420,7 +421,9 @@ fn resources_are_rendered_and_diffed() {
     let (code, out, _) = run(&["render", "--format", "markdown", path(&new)]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("**Loads content from:** Google Analytics (https://www.googletagmanager.com/)\n"),
+        out.contains(
+            "**Loads content from:** Google Analytics (https://www.googletagmanager.com/)\n"
+        ),
         "{out}"
     );
     assert!(out.contains("**Stores on your device:** _hj*\n"), "{out}");
@@ -430,7 +433,10 @@ fn resources_are_rendered_and_diffed() {
         view["categories"][1]["resources"],
         serde_json::json!([{ "provider": "Google Analytics", "match": "https://www.googletagmanager.com/" }])
     );
-    assert_eq!(view["categories"][1]["storage"], serde_json::json!(["_hj*"]));
+    assert_eq!(
+        view["categories"][1]["storage"],
+        serde_json::json!(["_hj*"])
+    );
     let (code, out, _) = run(&["diff", path(&old), path(&new)]);
     assert_eq!(code, 3, "{out}");
     assert!(
@@ -440,6 +446,9 @@ fn resources_are_rendered_and_diffed() {
     let (code, out, _) = run(&["diff", "--format", "json", path(&new), path(&old)]);
     assert_eq!(code, 0);
     let diff: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(diff["changes"][0]["change"], "- resource `https://www.googletagmanager.com/` (analytics)");
+    assert_eq!(
+        diff["changes"][0]["change"],
+        "- resource `https://www.googletagmanager.com/` (analytics)"
+    );
     assert_eq!(diff["reconsent_needed"], false);
 }

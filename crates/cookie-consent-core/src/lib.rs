@@ -48,6 +48,8 @@ mod extract;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "page")]
+pub mod page;
 mod policy;
 mod records;
 mod render;

@@ -43,6 +43,33 @@ pub struct StorageRule {
     pub category: String,
 }
 
+/// What a page may do with one resource URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ResourceVerdict {
+    /// Load it as written.
+    Load,
+    /// Neutralise it until the category at this index is granted.
+    Block { category: usize },
+    /// An undeclared third-party resource under `unknown_resources = "strip"`.
+    #[cfg_attr(not(feature = "page"), allow(dead_code))]
+    Strip,
+    /// Load it, and report its host (`unknown_resources = "report"`).
+    #[cfg_attr(not(feature = "page"), allow(dead_code))]
+    Report { host: String },
+}
+
+/// `Host` (with any port) names `host`.
+fn same_host(page_host: &str, host: &str) -> bool {
+    let page_host = page_host.rsplit_once(':').map_or(page_host, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            page_host
+        }
+    });
+    page_host.trim_end_matches('.').eq_ignore_ascii_case(host)
+}
+
 /// What a resource the policy does not declare is treated as.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -329,6 +356,40 @@ impl Policy {
     /// [`resource_for`](Self::resource_for), public: the rule a URL falls under.
     pub fn resource_rule(&self, url: &str) -> Option<&ResourceRule> {
         self.resource_for(url).map(|(rule, _)| rule)
+    }
+
+    /// What a page may do with the resource at `url` when the categories
+    /// flagged in `granted` are granted: the one decision of the page layer.
+    /// A relative URL, or one on `page_host`, is the site's own: loaded
+    /// unless declared in an ungranted category.
+    pub(crate) fn resource_verdict(
+        &self,
+        granted: &[bool],
+        url: &str,
+        page_host: Option<&str>,
+    ) -> ResourceVerdict {
+        let Some(parsed) = Url::parse(url) else {
+            return ResourceVerdict::Load;
+        };
+        let declared = self
+            .inner
+            .resources
+            .iter()
+            .find(|(pattern, _)| pattern.matches(&parsed));
+        match declared {
+            Some(&(_, category)) if granted.get(category).copied().unwrap_or(false) => {
+                ResourceVerdict::Load
+            }
+            Some(&(_, category)) => ResourceVerdict::Block { category },
+            None if page_host.is_some_and(|host| same_host(host, &parsed.host)) => {
+                ResourceVerdict::Load
+            }
+            None => match self.inner.settings.unknown_resources {
+                UnknownResources::Keep => ResourceVerdict::Load,
+                UnknownResources::Strip => ResourceVerdict::Strip,
+                UnknownResources::Report => ResourceVerdict::Report { host: parsed.host },
+            },
+        }
     }
 
     /// What an undeclared third-party resource is treated as.

@@ -554,11 +554,20 @@ fn resources_and_storage_load_and_their_errors_name_line_and_field() {
         [[storage]]\nkey = \"_hj*\"\ncategory = \"analytics\"\n";
     let policy = Policy::from_toml_str(text).unwrap();
     assert_eq!(policy.unknown_resources(), UnknownResources::Report);
-    let patterns: Vec<&str> = policy.resources().iter().map(|r| r.pattern.as_str()).collect();
-    assert_eq!(patterns, ["https://www.googletagmanager.com/", "*.clarity.ms"]);
+    let patterns: Vec<&str> = policy
+        .resources()
+        .iter()
+        .map(|r| r.pattern.as_str())
+        .collect();
+    assert_eq!(
+        patterns,
+        ["https://www.googletagmanager.com/", "*.clarity.ms"]
+    );
     assert_eq!(policy.storage()[0].key, "_hj*");
     assert_eq!(
-        policy.resource_rule("https://www.clarity.ms/tag/abc").map(|r| r.pattern.as_str()),
+        policy
+            .resource_rule("https://www.clarity.ms/tag/abc")
+            .map(|r| r.pattern.as_str()),
         Some("*.clarity.ms")
     );
     assert_eq!(policy.resource_rule("/js/app.js"), None);

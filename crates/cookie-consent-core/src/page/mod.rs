@@ -1,0 +1,318 @@
+//! The page layer's rewriter (DESIGN §20): an HTML page, as it streams, with
+//! every tag, frame, pixel and preload of a category the visitor has not
+//! granted neutralised before the browser sees it, and the cookie guard
+//! first in `<head>`. Adapters feed it the body's chunks; the decision on
+//! each URL is [`Policy::resource_verdict`].
+//!
+//! Neutralised, an element keeps what the guard needs to restore it when the
+//! visitor grants in the page: `data-consent-blocked`, its category in
+//! `data-consent-category`, and its URL (and `type`) under `data-consent-*`.
+
+mod placeholder;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use lol_html::html_content::ContentType;
+use lol_html::send::{Element, HtmlRewriter, Settings};
+use lol_html::{element, AsciiCompatibleEncoding, MemorySettings};
+
+use crate::consent::Consent;
+use crate::policy::{Policy, ResourceVerdict};
+
+/// How a page is rewritten, besides the policy and the visitor's consent.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct PageOptions {
+    /// The `nonce` of the page's Content-Security-Policy, for the scripts
+    /// the rewriter adds.
+    pub nonce: Option<String>,
+    /// The charset of `Content-Type`, when it names one; else the page's
+    /// `<meta charset>` decides, and UTF-8 without one.
+    pub charset: Option<String>,
+    /// The request's host (`Host`): URLs on it are the site's own, never
+    /// "undeclared third-party".
+    pub host: Option<String>,
+    /// The request's `Accept-Language`, for the placeholders' language.
+    pub accept_language: Option<String>,
+    /// Where the placeholders' buttons post the visitor's grant: the
+    /// consent endpoint (default `/consent`).
+    pub consent_action: Option<String>,
+    /// Leave out the cookie guard (a page whose template renders it itself).
+    pub without_guard: bool,
+}
+
+/// The bytes the sink has written and not yet handed out.
+type Output = Arc<Mutex<Vec<u8>>>;
+
+/// Where lol_html writes the rewritten bytes: into [`Output`].
+type Sink = Box<dyn FnMut(&[u8]) + Send>;
+
+/// One page being rewritten: feed it the body's chunks in order with
+/// [`write`](Self::write), then [`end`](Self::end); each hands back the
+/// rewritten bytes ready so far. Memory stays bounded by the longest tag,
+/// never the page.
+pub struct PageRewriter {
+    rewriter: Option<HtmlRewriter<'static, Sink>>,
+    output: Output,
+}
+
+impl std::fmt::Debug for PageRewriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageRewriter")
+            .field("failed", &self.rewriter.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the element handlers share.
+struct Plan {
+    policy: Policy,
+    granted: Vec<bool>,
+    /// The guard (and Consent Mode) to put first in `<head>`; taken once.
+    head: Mutex<Option<String>>,
+    injected: AtomicBool,
+    host: Option<String>,
+    reported: Mutex<HashSet<String>>,
+    placeholders: placeholder::Texts,
+}
+
+/// The attributes that carry a URL, per element the rewriter judges.
+const URL_ATTRIBUTES: [(&str, &[&str]); 4] = [
+    ("script", &["src"]),
+    ("iframe", &["src"]),
+    ("img", &["src", "srcset"]),
+    ("link", &["href", "imagesrcset"]),
+];
+
+impl PageRewriter {
+    /// A rewriter for one page; `None` when its charset is not one the
+    /// rewriter reads (not ASCII-compatible, such as UTF-16): the adapter
+    /// then passes the page untouched and warns.
+    pub fn new(policy: &Policy, consent: &Consent, options: &PageOptions) -> Option<PageRewriter> {
+        let declared = options.charset.as_deref();
+        let encoding = match declared {
+            Some(label) => encoding_rs::Encoding::for_label(label.trim().as_bytes())?,
+            None => encoding_rs::UTF_8,
+        };
+        let encoding = AsciiCompatibleEncoding::new(encoding)?;
+        let granted = (0..policy.categories().len())
+            .map(|i| i == 0 || consent.grants_index(policy, i))
+            .collect();
+        let head = (!options.without_guard).then(|| {
+            let nonce = options.nonce.as_deref();
+            let mut head = policy.render_cookie_guard(consent, nonce);
+            if let Some(mode) = policy.render_consent_mode(consent, nonce) {
+                head.push_str(&mode);
+            }
+            head
+        });
+        let plan = Arc::new(Plan {
+            policy: policy.clone(),
+            granted,
+            head: Mutex::new(head),
+            injected: AtomicBool::new(false),
+            host: options.host.clone(),
+            reported: Mutex::new(HashSet::new()),
+            placeholders: placeholder::Texts::new(policy, consent, options),
+        });
+        let output: Output = Arc::new(Mutex::new(Vec::new()));
+        let sink_output = Arc::clone(&output);
+        let sink: Sink = Box::new(move |bytes: &[u8]| {
+            if let Ok(mut out) = sink_output.lock() {
+                out.extend_from_slice(bytes);
+            }
+        });
+        let head_plan = Arc::clone(&plan);
+        let judge_plan = Arc::clone(&plan);
+        let settings = Settings::new_send()
+            .with_encoding(encoding)
+            .with_adjust_charset_on_meta_tag(declared.is_none())
+            .with_memory_settings(MemorySettings::default())
+            .append_element_content_handler(element!("head", move |el: &mut Element<'_, '_>| {
+                if let Some(head) = head_plan.take_head() {
+                    el.prepend(&head, ContentType::Html);
+                }
+                Ok(())
+            }))
+            .append_element_content_handler(element!(
+                "script, iframe, img, link",
+                move |el: &mut Element<'_, '_>| {
+                    judge_plan.judge(el);
+                    Ok(())
+                }
+            ));
+        Some(PageRewriter {
+            rewriter: Some(HtmlRewriter::new(settings, sink)),
+            output,
+        })
+    }
+
+    /// Rewrites the next chunk of the page; the bytes ready so far.
+    pub fn write(&mut self, chunk: &[u8]) -> Vec<u8> {
+        if let Some(rewriter) = &mut self.rewriter {
+            if let Err(err) = rewriter.write(chunk) {
+                self.fail(&err);
+            }
+        }
+        self.take()
+    }
+
+    /// Ends the page; the last bytes.
+    pub fn end(mut self) -> Vec<u8> {
+        if let Some(rewriter) = self.rewriter.take() {
+            if let Err(err) = rewriter.end() {
+                tracing::warn!(target: crate::TARGET, error = %err, "the page's end could not be rewritten");
+            }
+        }
+        self.take()
+    }
+
+    /// Markup the rewriter cannot read with confidence (lol_html's strict
+    /// mode) ends the page where it is: a truncated page, never an
+    /// ungranted tag let through.
+    fn fail(&mut self, err: &lol_html::errors::RewritingError) {
+        tracing::warn!(
+            target: crate::TARGET,
+            error = %err,
+            "the page could not be rewritten with confidence; the rest of it is not sent"
+        );
+        self.rewriter = None;
+    }
+
+    fn take(&self) -> Vec<u8> {
+        self.output
+            .lock()
+            .map(|mut out| std::mem::take(&mut *out))
+            .unwrap_or_default()
+    }
+}
+
+impl Plan {
+    fn take_head(&self) -> Option<String> {
+        if self.injected.swap(true, Ordering::Relaxed) {
+            return None;
+        }
+        self.head.lock().ok()?.take()
+    }
+
+    /// One element: loaded as written, or neutralised.
+    fn judge(&self, el: &mut Element<'_, '_>) {
+        let tag = el.tag_name();
+        // A page without `<head>`: the guard goes before its first script.
+        if tag == "script" {
+            if let Some(head) = self.take_head() {
+                el.before(&head, ContentType::Html);
+            }
+        }
+        if tag == "link" && !is_fetched_link(el) {
+            return;
+        }
+        let Some(&(_, attributes)) = URL_ATTRIBUTES.iter().find(|(name, _)| *name == tag) else {
+            return;
+        };
+        // The strictest verdict of the element's URLs, then its own tag.
+        let mut blocked: Option<Option<usize>> = None;
+        for attribute in attributes {
+            let Some(value) = el.get_attribute(attribute) else {
+                continue;
+            };
+            // `srcset`: each candidate's URL, before its size.
+            for url in value
+                .split(',')
+                .map(|c| c.split_whitespace().next().unwrap_or(""))
+            {
+                match self.verdict(url) {
+                    ResourceVerdict::Block { category } => blocked = Some(Some(category)),
+                    ResourceVerdict::Strip if blocked.is_none() => blocked = Some(None),
+                    _ => {}
+                }
+            }
+        }
+        if blocked.is_none() && tag == "script" {
+            if let Some(id) = el.get_attribute("data-consent-category") {
+                let index = self.policy.categories().iter().position(|c| c.id == id);
+                match index {
+                    Some(index) if self.granted[index] => {}
+                    // A tag naming no category of the policy is never granted.
+                    index => blocked = Some(index),
+                }
+            }
+        }
+        let Some(category) = blocked else { return };
+        self.neutralise(el, &tag, attributes, category);
+    }
+
+    fn verdict(&self, url: &str) -> ResourceVerdict {
+        let verdict = self
+            .policy
+            .resource_verdict(&self.granted, url, self.host.as_deref());
+        if let ResourceVerdict::Report { host } = &verdict {
+            let first = self
+                .reported
+                .lock()
+                .map(|mut seen| seen.insert(host.clone()))
+                .unwrap_or(false);
+            if first {
+                tracing::info!(target: crate::TARGET, host = %host, "a page loads an undeclared resource");
+            }
+        }
+        verdict
+    }
+
+    /// The element made inert: its URLs moved under `data-consent-*`, a
+    /// script's type `text/plain`, a frame hidden behind its placeholder.
+    /// `category` is `None` for an undeclared resource stripped for good.
+    fn neutralise(
+        &self,
+        el: &mut Element<'_, '_>,
+        tag: &str,
+        attributes: &[&str],
+        category: Option<usize>,
+    ) {
+        for attribute in attributes {
+            if let Some(value) = el.get_attribute(attribute) {
+                el.remove_attribute(attribute);
+                let _ = el.set_attribute(&format!("data-consent-{attribute}"), &value);
+            }
+        }
+        let _ = el.set_attribute("data-consent-blocked", "");
+        if let Some(index) = category {
+            let id = &self.policy.categories()[index].id;
+            let _ = el.set_attribute("data-consent-category", id);
+        }
+        match tag {
+            "script" => {
+                if let Some(kind) = el.get_attribute("type") {
+                    let _ = el.set_attribute("data-consent-type", &kind);
+                }
+                let _ = el.set_attribute("type", "text/plain");
+            }
+            "iframe" => {
+                let _ = el.set_attribute("hidden", "");
+                if let Some(index) = category {
+                    let url = el.get_attribute("data-consent-src").unwrap_or_default();
+                    let placeholder = self.placeholders.render(&self.policy, index, &url);
+                    el.before(&placeholder, ContentType::Html);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A `<link>` whose `rel` makes the browser fetch it ahead: preload,
+/// prefetch, modulepreload.
+fn is_fetched_link(el: &Element<'_, '_>) -> bool {
+    el.get_attribute("rel").is_some_and(|rel| {
+        rel.split_ascii_whitespace().any(|r| {
+            ["preload", "prefetch", "modulepreload"]
+                .iter()
+                .any(|known| r.eq_ignore_ascii_case(known))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests;
