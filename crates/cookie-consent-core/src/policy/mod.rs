@@ -37,6 +37,7 @@ pub use diagnose::{Diagnostic, Fix, Severity};
 pub use error::PolicyError;
 pub use lint::{Lint, LintFix, LintTarget};
 use names::NameIndex;
+#[cfg(feature = "page")]
 pub(crate) use resources::ResourceVerdict;
 pub use resources::{ResourceRule, StorageRule, UnknownResources};
 

@@ -44,6 +44,7 @@ pub struct StorageRule {
 }
 
 /// What a page may do with one resource URL.
+#[cfg(feature = "page")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum ResourceVerdict {
     /// Load it as written.
@@ -51,14 +52,13 @@ pub(crate) enum ResourceVerdict {
     /// Neutralise it until the category at this index is granted.
     Block { category: usize },
     /// An undeclared third-party resource under `unknown_resources = "strip"`.
-    #[cfg_attr(not(feature = "page"), allow(dead_code))]
     Strip,
     /// Load it, and report its host (`unknown_resources = "report"`).
-    #[cfg_attr(not(feature = "page"), allow(dead_code))]
     Report { host: String },
 }
 
 /// `Host` (with any port) names `host`.
+#[cfg(feature = "page")]
 fn same_host(page_host: &str, host: &str) -> bool {
     let page_host = page_host.rsplit_once(':').map_or(page_host, |(h, port)| {
         if port.bytes().all(|b| b.is_ascii_digit()) {
@@ -358,6 +358,7 @@ impl Policy {
         self.resource_for(url).map(|(rule, _)| rule)
     }
 
+    #[cfg(feature = "page")]
     /// What a page may do with the resource at `url` when the categories
     /// flagged in `granted` are granted: the one decision of the page layer.
     /// A relative URL, or one on `page_host`, is the site's own: loaded
