@@ -96,6 +96,8 @@
 
 mod endpoint;
 mod middleware;
+#[cfg(feature = "page")]
+mod page;
 
 pub use cookie_consent_core::{
     BannerButton, BannerCategory, BannerView, Category, CategorySet, Consent, ConsentAnswer,
@@ -108,3 +110,5 @@ pub use cookie_consent_core::{
 };
 pub use endpoint::{consent_endpoint, recorded_consent_endpoint};
 pub use middleware::{ConsentExt, ConsentFuture, ConsentMiddleware, ConsentMiddlewareService};
+#[cfg(feature = "page")]
+pub use page::{ConsentPage, ConsentPageService, PageBody, PageFuture};

@@ -104,6 +104,8 @@ mod endpoint;
 mod extension;
 pub mod future;
 mod layer;
+#[cfg(feature = "page")]
+mod page;
 mod service;
 
 #[cfg(feature = "axum")]
@@ -119,4 +121,6 @@ pub use cookie_consent_core::{
 pub use endpoint::{ConsentEndpoint, EndpointFuture};
 pub use extension::ConsentExt;
 pub use layer::ConsentLayer;
+#[cfg(feature = "page")]
+pub use page::{ConsentPageLayer, ConsentPageService, PageBody, PageFuture};
 pub use service::ConsentService;

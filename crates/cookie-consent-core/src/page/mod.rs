@@ -302,6 +302,106 @@ impl Plan {
     }
 }
 
+/// Says once per process that a compressed page went through unread: a
+/// layer placed outside the compression layer, not an event per request.
+pub fn warn_compressed() {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            target: crate::TARGET,
+            "a compressed page passed the page layer unread (its tags reach the browser): \
+             put the page layer inside the compression layer"
+        );
+    }
+}
+
+/// What a page layer does with one response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PagePlan {
+    /// An HTML body to rewrite, in this charset (from `Content-Type`; `None`:
+    /// the page's `<meta charset>`, else UTF-8).
+    Rewrite {
+        /// See above.
+        charset: Option<String>,
+    },
+    /// Not a page, or no body: passed as it is, at no cost.
+    Pass,
+    /// A compressed page (`Content-Encoding`): passed as it is, and worth a
+    /// warning, since its tags reach the browser (the page layer belongs
+    /// inside the compression layer).
+    Compressed,
+}
+
+/// Whether a response is a page to rewrite: a `text/html` body of a request
+/// other than `HEAD`, with a status that has a body (not 1xx, 204, 304).
+pub fn plan(
+    is_head: bool,
+    status: u16,
+    content_type: Option<&[u8]>,
+    content_encoding: Option<&[u8]>,
+) -> PagePlan {
+    let Some(content_type) = content_type.and_then(|v| std::str::from_utf8(v).ok()) else {
+        return PagePlan::Pass;
+    };
+    let mut parts = content_type.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    let html = essence.eq_ignore_ascii_case("text/html")
+        || essence.eq_ignore_ascii_case("application/xhtml+xml");
+    if !html || is_head || status < 200 || status == 204 || status == 304 {
+        return PagePlan::Pass;
+    }
+    let encoded = content_encoding
+        .map(|v| String::from_utf8_lossy(v).trim().to_ascii_lowercase())
+        .is_some_and(|coding| !coding.is_empty() && coding != "identity");
+    if encoded {
+        return PagePlan::Compressed;
+    }
+    let charset = parts.find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    });
+    PagePlan::Rewrite { charset }
+}
+
+/// The nonce a response's `Content-Security-Policy` allows scripts with
+/// (`script-src` or, without one, `default-src`), for the scripts the
+/// rewriter adds.
+pub fn csp_nonce<'a>(policies: impl IntoIterator<Item = &'a [u8]>) -> Option<String> {
+    for policy in policies {
+        let Ok(policy) = std::str::from_utf8(policy) else {
+            continue;
+        };
+        let directives: Vec<Vec<&str>> = policy
+            .split(';')
+            .map(|d| d.split_ascii_whitespace().collect())
+            .collect();
+        let find = |name: &str| {
+            directives
+                .iter()
+                .find(|d| d.first().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        };
+        let Some(directive) = find("script-src-elem")
+            .or_else(|| find("script-src"))
+            .or_else(|| find("default-src"))
+        else {
+            continue;
+        };
+        let nonce = directive.iter().find_map(|source| {
+            source
+                .strip_prefix("'nonce-")
+                .and_then(|rest| rest.strip_suffix('\''))
+                .map(str::to_owned)
+        });
+        if nonce.is_some() {
+            return nonce;
+        }
+    }
+    None
+}
+
 /// A `<link>` whose `rel` makes the browser fetch it ahead: preload,
 /// prefetch, modulepreload.
 fn is_fetched_link(el: &Element<'_, '_>) -> bool {

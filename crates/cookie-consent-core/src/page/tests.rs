@@ -230,3 +230,54 @@ fn a_legacy_charset_is_read_and_written_as_it_came() {
     utf16.charset = Some("utf-16le".to_owned());
     assert!(PageRewriter::new(&policy, &none(&policy), &utf16).is_none());
 }
+
+#[test]
+fn only_html_with_a_body_is_rewritten_and_compressed_pages_are_flagged() {
+    let rewrite = |charset: Option<&str>| PagePlan::Rewrite {
+        charset: charset.map(str::to_owned),
+    };
+    assert_eq!(plan(false, 200, Some(b"text/html"), None), rewrite(None));
+    assert_eq!(
+        plan(false, 200, Some(b"Text/HTML; Charset=\"ISO-8859-1\""), None),
+        rewrite(Some("ISO-8859-1"))
+    );
+    assert_eq!(
+        plan(false, 200, Some(b"text/html"), Some(b"identity")),
+        rewrite(None)
+    );
+    assert_eq!(
+        plan(false, 200, Some(b"text/html"), Some(b"gzip")),
+        PagePlan::Compressed
+    );
+    for (head, status, content_type) in [
+        (true, 200, Some(&b"text/html"[..])),
+        (false, 304, Some(&b"text/html"[..])),
+        (false, 204, Some(&b"text/html"[..])),
+        (false, 200, Some(&b"application/json"[..])),
+        (false, 200, Some(&b"text/html-fragment"[..])),
+        (false, 200, None),
+    ] {
+        assert_eq!(plan(head, status, content_type, None), PagePlan::Pass);
+    }
+}
+
+#[test]
+fn the_nonce_is_the_one_scripts_are_allowed_with() {
+    assert_eq!(
+        csp_nonce([&b"default-src 'self'; script-src 'nonce-abc123' 'strict-dynamic'"[..]]),
+        Some("abc123".to_owned())
+    );
+    assert_eq!(
+        csp_nonce([&b"default-src 'nonce-xyz'"[..]]),
+        Some("xyz".to_owned())
+    );
+    // script-src without a nonce: default-src's does not apply to scripts.
+    assert_eq!(
+        csp_nonce([&b"default-src 'nonce-xyz'; script-src 'self'"[..]]),
+        None
+    );
+    assert_eq!(
+        csp_nonce([&b"img-src *"[..], &b"script-src 'nonce-2'"[..]]),
+        Some("2".to_owned())
+    );
+}

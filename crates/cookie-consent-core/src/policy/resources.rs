@@ -58,7 +58,6 @@ pub(crate) enum ResourceVerdict {
 }
 
 /// `Host` (with any port) names `host`.
-#[cfg(feature = "page")]
 fn same_host(page_host: &str, host: &str) -> bool {
     let page_host = page_host.rsplit_once(':').map_or(page_host, |(h, port)| {
         if port.bytes().all(|b| b.is_ascii_digit()) {
@@ -99,6 +98,39 @@ pub(crate) enum Pattern {
     Host(String),
     /// The host is a subdomain of this one.
     Subdomains(String),
+    /// The site's own URLs (relative, or on the page's host) whose path
+    /// starts with this: a first-party tag such as `/js/matomo.js`.
+    Path(String),
+}
+
+/// A URL a page names, as patterns match it: absolute, and (for the
+/// site's own) its path.
+pub(crate) struct Target {
+    absolute: Option<Url>,
+    own_path: Option<String>,
+}
+
+impl Target {
+    /// `url` on a page of `page_host` (unknown: only root-relative URLs are
+    /// the site's own). A relative URL without a leading `/` has no path to
+    /// match without the page's own: it matches no path pattern.
+    pub(crate) fn new(url: &str, page_host: Option<&str>) -> Target {
+        let absolute = Url::parse(url);
+        let own_path = match &absolute {
+            Some(parsed) => page_host
+                .filter(|host| same_host(host, &parsed.host))
+                .map(|_| parsed.path.clone()),
+            None => {
+                // As the browser reads it: tabs and newlines dropped, `\\` a `/`.
+                let url = url
+                    .trim_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control())
+                    .replace(['\t', '\n', '\r'], "")
+                    .replace('\\', "/");
+                url.starts_with('/').then(|| normalized_path(&url))
+            }
+        };
+        Target { absolute, own_path }
+    }
 }
 
 impl ResourceRule {
@@ -122,6 +154,9 @@ impl ResourceRule {
 impl Pattern {
     /// The pattern `text` stands for, or why it stands for none.
     pub(crate) fn parse(text: &str) -> Result<Pattern, String> {
+        if text.starts_with('/') && !text.starts_with("//") {
+            return Ok(Pattern::Path(normalized_path(text)));
+        }
         if text.contains("//") {
             let url = Url::parse(text)
                 .filter(|url| !url.scheme.is_empty() && is_host(&url.host))
@@ -143,14 +178,24 @@ impl Pattern {
         match is_host(&lower) {
             true => Ok(Pattern::Host(lower)),
             false => Err(format!(
-                "`{text}` is neither an http(s):// URL prefix nor a host (`cdn.example.com`, `*.clarity.ms`)"
+                "`{text}` is neither an http(s):// URL prefix, a host (`cdn.example.com`, `*.clarity.ms`) nor a path of the site's own (`/js/matomo.js`)"
             )),
         }
     }
 
-    /// Whether `url` is one of these.
-    pub(crate) fn matches(&self, url: &Url) -> bool {
+    /// Whether `target` is one of these.
+    pub(crate) fn matches(&self, target: &Target) -> bool {
+        if let Pattern::Path(prefix) = self {
+            return target
+                .own_path
+                .as_ref()
+                .is_some_and(|path| path.starts_with(prefix.as_str()));
+        }
+        let Some(url) = &target.absolute else {
+            return false;
+        };
         match self {
+            Pattern::Path(_) => false,
             Pattern::Prefix {
                 scheme,
                 host,
@@ -230,9 +275,61 @@ impl Url {
             scheme,
             host,
             port: port.to_owned(),
-            path: after[end..].to_owned(),
+            path: normalized_path(&after[end..]),
         })
     }
+}
+
+/// A path as the server receives it from a browser: escapes of unreserved
+/// characters decoded (`%67` → `g`, the same URL by RFC 3986), then `.` and
+/// `..` segments resolved; the query and fragment left as written.
+pub(crate) fn normalized_path(path: &str) -> String {
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    let (path, rest) = path.split_at(end);
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        let escaped = match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => Some((high * 16 + low) as u8),
+            _ => None,
+        };
+        match escaped {
+            Some(b) if b.is_ascii_alphanumeric() || b"-._~".contains(&b) => {
+                decoded.push(b);
+                i += 3;
+            }
+            _ => {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    let decoded = String::from_utf8_lossy(&decoded);
+    let mut segments: Vec<&str> = Vec::new();
+    let parts: Vec<&str> = decoded.split('/').collect();
+    for (n, segment) in parts.iter().enumerate() {
+        let last = n + 1 == parts.len();
+        match *segment {
+            "." if last => segments.push(""),
+            "." => {}
+            ".." => {
+                if segments.len() > 1 {
+                    segments.pop();
+                }
+                if last {
+                    segments.push("");
+                }
+            }
+            other => segments.push(other),
+        }
+    }
+    format!("{}{rest}", segments.join("/"))
 }
 
 /// `%74` → `t`: browsers decode a host's escapes before they resolve it.
@@ -341,12 +438,12 @@ impl Policy {
     /// the index of its category; `None` for a relative URL or one no entry
     /// names.
     pub(crate) fn resource_for(&self, url: &str) -> Option<(&ResourceRule, usize)> {
-        let url = Url::parse(url)?;
+        let target = Target::new(url, None);
         let at = self
             .inner
             .resources
             .iter()
-            .position(|(pattern, _)| pattern.matches(&url))?;
+            .position(|(pattern, _)| pattern.matches(&target))?;
         Some((
             &self.inner.settings.resources[at],
             self.inner.resources[at].1,
@@ -369,27 +466,29 @@ impl Policy {
         url: &str,
         page_host: Option<&str>,
     ) -> ResourceVerdict {
-        let Some(parsed) = Url::parse(url) else {
-            return ResourceVerdict::Load;
-        };
+        let target = Target::new(url, page_host);
         let declared = self
             .inner
             .resources
             .iter()
-            .find(|(pattern, _)| pattern.matches(&parsed));
+            .find(|(pattern, _)| pattern.matches(&target));
         match declared {
             Some(&(_, category)) if granted.get(category).copied().unwrap_or(false) => {
-                ResourceVerdict::Load
+                return ResourceVerdict::Load
             }
-            Some(&(_, category)) => ResourceVerdict::Block { category },
-            None if page_host.is_some_and(|host| same_host(host, &parsed.host)) => {
-                ResourceVerdict::Load
-            }
-            None => match self.inner.settings.unknown_resources {
+            Some(&(_, category)) => return ResourceVerdict::Block { category },
+            None => {}
+        }
+        // Undeclared: the site's own loads; a third party's as `unknown_resources` says.
+        let Some(parsed) = target.absolute.filter(|_| target.own_path.is_none()) else {
+            return ResourceVerdict::Load;
+        };
+        {
+            match self.inner.settings.unknown_resources {
                 UnknownResources::Keep => ResourceVerdict::Load,
                 UnknownResources::Strip => ResourceVerdict::Strip,
                 UnknownResources::Report => ResourceVerdict::Report { host: parsed.host },
-            },
+            }
         }
     }
 
@@ -405,7 +504,30 @@ mod tests {
 
     fn matches(pattern: &str, url: &str) -> bool {
         let pattern = Pattern::parse(pattern).unwrap();
-        Url::parse(url).is_some_and(|url| pattern.matches(&url))
+        let target = Target::new(url, None);
+        target.absolute.is_some() && pattern.matches(&target)
+    }
+
+    #[test]
+    fn a_path_pattern_matches_the_sites_own_urls() {
+        let own = Pattern::parse("/js/matomo").unwrap();
+        let on = |url: &str, host: Option<&str>| own.matches(&Target::new(url, host));
+        assert!(on("/js/matomo.js", None));
+        assert!(on(" /js/matomo.js?v=2", None));
+        assert!(on(
+            "https://shop.example/js/matomo.js",
+            Some("shop.example:8080")
+        ));
+        assert!(!on(
+            "https://cdn.other.example/js/matomo.js",
+            Some("shop.example")
+        ));
+        assert!(!on("https://shop.example/js/matomo.js", None));
+        assert!(!on("js/matomo.js", None));
+        assert!(!on("/js/app.js", None));
+        assert!(on("/css/../js/./matomo.js", None));
+        assert!(on("/js/%6Datomo.js", None));
+        assert!(on("\\js/matomo.js", None));
     }
 
     #[test]
@@ -440,6 +562,11 @@ mod tests {
         assert!(matches(gtm, "https://www.google\ttagmanager.com/gtag/js"));
         assert!(matches(gtm, "https://www.google%74agmanager.com/gtag/js"));
         assert!(matches(gtm, "https://www.googletagmanager.com./gtag/js"));
+        assert!(matches(
+            gtm,
+            "https://www.googletagmanager.com/./x/../gtag/js"
+        ));
+        assert!(matches(gtm, "https://www.googletagmanager.com/%67tag/js"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 // writes through document.cookie and the Cookie Store API. Read it beside
 // src/decision.rs and src/syntax/expiry.rs: the same steps, the same dates.
 //
-// The server wraps this in `(function (d, w) { var n, e, p, u, c, g, s, k, x, q; … })`:
+// The server wraps this in `(function (d, w) { var n, e, p, u, c, g, s, k, x, q, t; … })`:
 //   n  the consent cookie's name
 //   e  exact cookie name -> category index
 //   p  [prefix, category index], longest prefix first
@@ -13,6 +13,8 @@
 //      per category the indexes of the ids that must all be granted]
 //   x  other names a CMP or a signal source stores;  q  per category: denied
 //      by the request's privacy signals, whatever a CMP records
+//   t  storage keys: [key or prefix, 1 when a prefix, category index], longest
+//      first (DESIGN §20)
 // ES5, no dependency.
 
 // --- Reading a cookie string as Chromium reads it ---------------------------
@@ -160,6 +162,7 @@ function learn(name, value) {
     for (var j = 0; j < required.length; j++) ok = ok && granted[required[j]];
     g[i] = ok && !q[i];
   }
+  restore();
 }
 
 // Whether a page script may write the consent cookie: not when it is signed
@@ -330,6 +333,101 @@ function guardWays(W) {
 
 guardWindow(w);
 
+// --- Storage: declared keys of ungranted categories neither written nor kept -
+
+// The category index of a storage key, or -1 when the policy does not declare it.
+function storageCategory(key) {
+  key = String(key);
+  for (var i = 0; i < t.length; i++) {
+    if (t[i][1] === 1 ? key.indexOf(t[i][0]) === 0 : key === t[i][0]) return t[i][2];
+  }
+  return -1;
+}
+
+function storageAllowed(key) {
+  var i = storageCategory(key);
+  return i < 0 || i === 0 || g[i] === true;
+}
+
+// Each page load removes what a withdrawn consent no longer covers.
+function purgeStorage() {
+  ['localStorage', 'sessionStorage'].forEach(function (area) {
+    try {
+      var store = w[area];
+      for (var i = store.length - 1; i >= 0; i--) {
+        var key = store.key(i);
+        if (key !== null && !storageAllowed(key)) store.removeItem(key);
+      }
+    } catch (e) { /* storage may be closed to this page */ }
+  });
+}
+
+if (t.length > 0 && w.Storage) {
+  (function (native) {
+    lock(w.Storage.prototype, 'setItem', {
+      value: function (key, value) {
+        key = String(key);
+        if (!storageAllowed(key)) return undefined;
+        return native.call(this, key, value);
+      }
+    });
+  })(w.Storage.prototype.setItem);
+  purgeStorage();
+}
+
+// --- What the server neutralised, restored when its category is granted ----
+
+// The page layer left `data-consent-blocked`, the category and the URLs under
+// `data-consent-*`. Restored in document order; a script is made anew, so it
+// runs, in order (`async = false`) unless it was async.
+function restore() {
+  if (!d.querySelectorAll) return;
+  var blocked = d.querySelectorAll('[data-consent-blocked][data-consent-category]');
+  for (var i = 0; i < blocked.length; i++) {
+    var el = blocked[i], index = c.indexOf(el.getAttribute('data-consent-category'));
+    if (index < 0 || (index > 0 && g[index] !== true)) continue;
+    restoreElement(el);
+  }
+}
+
+function restoreElement(el) {
+  var tag = el.tagName.toLowerCase();
+  var attributes = Array.prototype.slice.call(el.attributes);
+  if (tag === 'script') {
+    var script = d.createElement('script');
+    for (var i = 0; i < attributes.length; i++) {
+      var name = attributes[i].name;
+      if (name === 'type' || name.indexOf('data-consent-') === 0) continue;
+      script.setAttribute(name, attributes[i].value);
+    }
+    var kind = el.getAttribute('data-consent-type');
+    if (kind !== null) script.setAttribute('type', kind);
+    var src = el.getAttribute('data-consent-src');
+    if (src !== null) {
+      if (!el.hasAttribute('async')) script.async = false;
+      script.setAttribute('src', src);
+    } else {
+      script.text = el.text;
+    }
+    el.parentNode.replaceChild(script, el);
+    return;
+  }
+  ['src', 'srcset', 'href', 'imagesrcset'].forEach(function (name) {
+    var value = el.getAttribute('data-consent-' + name);
+    if (value === null) return;
+    el.removeAttribute('data-consent-' + name);
+    el.setAttribute(name, value);
+  });
+  el.removeAttribute('data-consent-blocked');
+  if (tag === 'iframe') {
+    el.removeAttribute('hidden');
+    var placeholder = el.previousElementSibling;
+    if (placeholder && placeholder.hasAttribute('data-consent-placeholder')) {
+      placeholder.parentNode.removeChild(placeholder);
+    }
+  }
+}
+
 // --- What the page may ask ---------------------------------------------------
 
 w.cookieConsent = {
@@ -343,5 +441,7 @@ w.cookieConsent = {
   update: function (ids) {
     ids = Array.prototype.slice.call(ids);
     g = c.map(function (id, i) { return i === 0 || ids.indexOf(id) >= 0; });
+    restore();
+    purgeStorage();
   }
 };

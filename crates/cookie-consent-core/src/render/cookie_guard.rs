@@ -108,7 +108,7 @@ impl Policy {
         let mut out = script_open(nonce);
         let _ = write!(
             out,
-            "(function(d,w){{var n={},e={},p={},u={unknown},c={},g={},s={},k={},x={},q={};\n{GUARD}{}}})(document,window);</script>\n",
+            "(function(d,w){{var n={},e={},p={},u={unknown},c={},g={},s={},k={},x={},q={},t={};\n{GUARD}{}}})(document,window);</script>\n",
             json(inner.consent_name().into()),
             json(exact.into()),
             json(serde_json::json!(prefixes)),
@@ -118,6 +118,7 @@ impl Policy {
             json(self.guard_sources()),
             json(serde_json::json!(self.guard_source_extras())),
             json(serde_json::json!(denied)),
+            json(self.guard_storage()),
             cmp_reader(
                 self.consent_source_formats()
                     .next()
@@ -150,6 +151,24 @@ impl Policy {
             })
             .collect();
         serde_json::Value::Array(sources)
+    }
+
+    /// The storage keys (§20), for the guard: `[key or prefix, 1 when a
+    /// prefix, category index]`, the longest first so the first that matches
+    /// is the most specific.
+    fn guard_storage(&self) -> serde_json::Value {
+        let mut keys: Vec<(&str, u8, usize)> = self
+            .storage()
+            .iter()
+            .zip(&self.inner.storage)
+            .map(|(rule, &category)| match rule.key.strip_suffix('*') {
+                Some(prefix) => (prefix, 1, category),
+                None => (rule.key.as_str(), 0, category),
+            })
+            .collect();
+        // Exact keys before prefixes of the same length; longer before shorter.
+        keys.sort_by_key(|&(key, prefix, _)| (std::cmp::Reverse(key.len()), prefix));
+        serde_json::json!(keys)
     }
 
     /// Other cookies a CMP or a signal source stores: OneTrust's
@@ -196,12 +215,12 @@ mod tests {
         let consent = policy.read_consent([""], Signals::default());
         let guard = policy.render_cookie_guard(&consent, Some("n1"));
         assert!(
-            guard.starts_with("<script nonce=\"n1\">(function(d,w){var n=\"cookie-preferences\",e={\"sid\":0},p=[[\"_ga_\",1],[\"_g\",0]],u=1,c=[\"essential\",\"analytics\"],g=[true,false],s=0,k=[],x=[],q=[false,false];\n"),
+            guard.starts_with("<script nonce=\"n1\">(function(d,w){var n=\"cookie-preferences\",e={\"sid\":0},p=[[\"_ga_\",1],[\"_g\",0]],u=1,c=[\"essential\",\"analytics\"],g=[true,false],s=0,k=[],x=[],q=[false,false],t=[];\n"),
             "{guard}"
         );
         assert!(guard.ends_with("})(document,window);</script>\n"));
         assert!(
-            GUARD.len() < 15_000,
+            GUARD.len() < 18_000,
             "the guard's code is {} bytes",
             GUARD.len()
         );
