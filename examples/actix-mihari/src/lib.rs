@@ -3,8 +3,8 @@
 use actix_web::http::header::{ContentType, ACCEPT_LANGUAGE, SET_COOKIE, VARY};
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use cookie_consent_actix::{
-    recorded_consent_endpoint, Consent, ConsentMiddleware, Policy, PolicyError, RecordQuery,
-    Recording,
+    recorded_consent_endpoint, Consent, ConsentMiddleware, ConsentPage, Policy, PolicyError,
+    RecordQuery, Recording,
 };
 use cookie_consent_demo as demo;
 
@@ -27,6 +27,7 @@ pub fn app_with(
     records: Recording,
     options: demo::Options,
 ) -> Result<impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static, PolicyError> {
+    let policy = demo::with_demo_resources(&policy, None)?;
     let billing = demo::billing_policy(&policy)?;
     Ok(move |config: &mut web::ServiceConfig| {
         config.service(
@@ -60,6 +61,13 @@ fn site(policy: &Policy, records: &Recording, options: demo::Options) -> Scope {
         .app_data(web::Data::new(records.clone()))
         .app_data(web::Data::new(options))
         .route("/", web::get().to(home))
+        // The page middleware on the one page that leaves its tags to it (DESIGN §20).
+        .service(
+            web::resource("/demo/page")
+                .wrap(ConsentPage::new(policy.clone()))
+                .route(web::get().to(demo_page)),
+        )
+        .route("/demo/tracker/{file}", web::get().to(tracker))
         .route("/cookie-policy", web::get().to(cookie_policy))
         .route("/consent", recorded_consent_endpoint(records.clone()))
         .route("/demo/set", web::get().to(demo_set))
@@ -95,6 +103,28 @@ async fn home(policy: web::Data<Policy>, consent: Consent, request: HttpRequest)
 /// The request's `Accept-Language`, for the page's locale.
 fn accept_language(request: &HttpRequest) -> Option<&str> {
     request.headers().get(ACCEPT_LANGUAGE)?.to_str().ok()
+}
+
+async fn demo_page(
+    policy: web::Data<Policy>,
+    consent: Consent,
+    request: HttpRequest,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::html())
+        .append_header((VARY, "Accept-Language"))
+        .body(demo::demo_page(
+            &policy,
+            &consent,
+            accept_language(&request),
+        ))
+}
+
+async fn tracker(file: web::Path<String>) -> HttpResponse {
+    match demo::tracker(&file) {
+        Some((content_type, body)) => HttpResponse::Ok().content_type(content_type).body(body),
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 async fn cookie_policy(policy: web::Data<Policy>, request: HttpRequest) -> HttpResponse {

@@ -1,6 +1,6 @@
 //! The demo site on axum (DESIGN §7), with Minopa's policy embedded.
 
-use axum::extract::{Query, RawQuery};
+use axum::extract::{Path, Query, RawQuery};
 use axum::http::header::{HeaderName, ACCEPT_LANGUAGE, CONTENT_TYPE, SET_COOKIE, VARY};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, Html, IntoResponse, Response};
@@ -8,7 +8,8 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use cookie_consent_demo as demo;
 use cookie_consent_tower::{
-    Consent, ConsentEndpoint, ConsentLayer, Policy, PolicyError, RecordQuery, Recording,
+    Consent, ConsentEndpoint, ConsentLayer, ConsentPageLayer, Policy, PolicyError, RecordQuery,
+    Recording,
 };
 
 /// Minopa's policy, the default.
@@ -28,6 +29,7 @@ pub fn app_with(
     records: Recording,
     options: demo::Options,
 ) -> Result<Router, PolicyError> {
+    let policy = demo::with_demo_resources(&policy, None)?;
     let billing = Router::new()
         .route("/demo/set", get(demo_set))
         .layer(ConsentLayer::new(demo::billing_policy(&policy)?));
@@ -45,7 +47,13 @@ pub fn routes(policy: Policy, records: Recording) -> Router {
 
 /// [`routes`], with the routes `options` turn on.
 pub fn routes_with(policy: Policy, records: Recording, options: demo::Options) -> Router {
+    // The page layer on the one page that leaves its tags to it (DESIGN §20).
+    let tags = Router::new()
+        .route("/demo/page", get(demo_page))
+        .layer(ConsentPageLayer::new(policy.clone()));
     Router::new()
+        .merge(tags)
+        .route("/demo/tracker/{file}", get(tracker))
         .route("/", get(home))
         .route("/cookie-policy", get(cookie_policy))
         .route_service(
@@ -85,6 +93,22 @@ async fn home(
     let settings = query.is_some_and(|q| q.split('&').any(|p| p == "cookie-settings"));
     let page = demo::home_page(&policy, &consent, settings, accept_language(&headers));
     with_cookies(demo::home_cookies(&policy), (VARY_LANGUAGE, Html(page)))
+}
+
+async fn demo_page(
+    Extension(policy): Extension<Policy>,
+    consent: Consent,
+    headers: HeaderMap,
+) -> Response {
+    let page = demo::demo_page(&policy, &consent, accept_language(&headers));
+    (VARY_LANGUAGE, Html(page)).into_response()
+}
+
+async fn tracker(Path(file): Path<String>) -> Response {
+    match demo::tracker(&file) {
+        Some((content_type, body)) => ([(CONTENT_TYPE, content_type)], body).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn cookie_policy(Extension(policy): Extension<Policy>, headers: HeaderMap) -> Response {

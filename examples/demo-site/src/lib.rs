@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use cookie_consent_core::{
-    Consent, ConsentRecord, CookieRule, Locale, Policy, PolicyError, Recording, SigningKeys,
-    ESSENTIAL,
+    Consent, ConsentRecord, CookieRule, Locale, Policy, PolicyError, Recording, ResourceRule,
+    SigningKeys, StorageRule, ESSENTIAL,
 };
 
 /// Where a demo site listens and which policy it enforces.
@@ -50,6 +50,9 @@ impl Settings {
             None => Policy::from_toml_str(embedded),
         }
         .map_err(|err: PolicyError| format!("cookie policy: {err}"))?;
+        let tracker = std::env::var("DEMO_TRACKER_ORIGIN").ok();
+        let policy = with_demo_resources(&policy, tracker.as_deref())
+            .map_err(|err| format!("cookie policy: {err}"))?;
         let policy = match std::env::var("CONSENT_KEYS") {
             Ok(keys) => policy.with_signing_keys(
                 SigningKeys::parse(&keys).map_err(|err| format!("CONSENT_KEYS: {err}"))?,
@@ -241,6 +244,141 @@ fn page(locale: &Locale<'_>, title: &str, scripts: &str, body: &str) -> String {
         settings = text("cookie_settings"),
         policy = text("policy_title"),
     )
+}
+
+/// The provider of the demo's own analytics script, which marks a policy as
+/// extended with the demo's resources.
+const DEMO_ANALYTICS: &str = "Demo Analytics";
+
+/// The policy plus what `/demo/page` loads and stores (DESIGN §7b): a script,
+/// a video frame and a pixel under `/demo/tracker/` (on `tracker_origin`,
+/// default the site's own), and a `localStorage` key `demo_<id>` per optional
+/// category. A policy that has them already is returned as it is.
+pub fn with_demo_resources(
+    policy: &Policy,
+    tracker_origin: Option<&str>,
+) -> Result<Policy, PolicyError> {
+    if policy
+        .resources()
+        .iter()
+        .any(|r| r.provider == DEMO_ANALYTICS)
+    {
+        return Ok(policy.clone());
+    }
+    let optional: Vec<&str> = policy
+        .categories()
+        .iter()
+        .skip(1)
+        .map(|c| c.id.as_str())
+        .collect();
+    let Some(&last) = optional.last() else {
+        return Ok(policy.clone());
+    };
+    let pick = |wanted: &[&'static str]| -> String {
+        let found = wanted.iter().find(|id| optional.contains(id)).copied();
+        found.unwrap_or(last).to_owned()
+    };
+    let base = format!(
+        "{}/demo/tracker/",
+        tracker_origin.unwrap_or_default().trim_end_matches('/')
+    );
+    let resources = [
+        ("analytics.js", pick(&["analytics"]), DEMO_ANALYTICS),
+        ("video", pick(&["marketing", "functional"]), "Demo Video"),
+        ("pixel.gif", pick(&["marketing", "analytics"]), "Demo Pixel"),
+    ];
+    let builder = resources.into_iter().fold(
+        policy.to_builder(),
+        |builder, (file, category, provider)| {
+            builder
+                .resource(ResourceRule::new(format!("{base}{file}"), category).provider(provider))
+        },
+    );
+    optional
+        .iter()
+        .fold(builder, |builder, id| {
+            builder.storage(StorageRule::new(format!("demo_{id}"), *id))
+        })
+        .build()
+}
+
+/// The URL the page loads the demo resource of `provider` from.
+fn demo_resource<'p>(policy: &'p Policy, provider: &str) -> Option<&'p str> {
+    policy
+        .resources()
+        .iter()
+        .find(|r| r.provider == provider)
+        .map(|r| r.pattern.as_str())
+}
+
+/// `GET /demo/page` (DESIGN §7b), served through the page layer: the demo's
+/// script, frame and pixel, an inline script tagged with its category, one
+/// `localStorage` write per declared key, and the banner while consent is
+/// asked for. It renders no guard: the page layer puts it first in `<head>`.
+pub fn demo_page(policy: &Policy, consent: &Consent, accept_language: Option<&str>) -> String {
+    let locale = policy.locale(accept_language);
+    let mut body = format!("<main>\n<h1>{} — tags and storage</h1>\n", policy.name());
+    if consent.needs_prompt() {
+        body.push_str(&locale.render_banner(consent, "/consent", "/cookie-policy"));
+    }
+    let attr = |s: &str| s.replace('&', "&amp;").replace('"', "&quot;");
+    if let Some(script) = demo_resource(policy, DEMO_ANALYTICS) {
+        let _ = writeln!(body, "<script src=\"{}\"></script>", attr(script));
+    }
+    if let Some(video) = demo_resource(policy, "Demo Video") {
+        let _ = writeln!(
+            body,
+            "<iframe src=\"{}\" title=\"Demo video\" width=\"320\" height=\"180\"></iframe>",
+            attr(video)
+        );
+    }
+    if let Some(pixel) = demo_resource(policy, "Demo Pixel") {
+        let _ = writeln!(
+            body,
+            "<img src=\"{}\" alt=\"\" width=\"1\" height=\"1\">",
+            attr(pixel)
+        );
+    }
+    if let Some(analytics) = policy
+        .resources()
+        .iter()
+        .find(|r| r.provider == DEMO_ANALYTICS)
+    {
+        let _ = writeln!(
+            body,
+            "<script data-consent-category=\"{}\">window.demoInline=(window.demoInline||0)+1;</script>",
+            attr(&analytics.category)
+        );
+    }
+    let keys: Vec<&str> = policy.storage().iter().map(|s| s.key.as_str()).collect();
+    let _ = writeln!(
+        body,
+        "<script>{}.forEach(function(k){{try{{localStorage.setItem(k,'1')}}catch(e){{}}}});</script>",
+        serde_json::json!(keys).to_string().replace('<', "\\u003c")
+    );
+    body.push_str("</main>\n");
+    page(&locale, policy.name(), "", &body)
+}
+
+/// `GET /demo/tracker/FILE`: what the demo's "tracker" serves, as
+/// (content type, body); `None` for another file.
+pub fn tracker(file: &str) -> Option<(&'static str, &'static [u8])> {
+    match file {
+        "analytics.js" => Some((
+            "application/javascript",
+            b"window.demoAnalytics=(window.demoAnalytics||0)+1;",
+        )),
+        "video" => Some((
+            "text/html; charset=utf-8",
+            b"<!doctype html><title>Demo video</title><p>A video would play here.</p>",
+        )),
+        // A 1x1 transparent GIF.
+        "pixel.gif" => Some((
+            "image/gif",
+            b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff\x21\xf9\x04\x01\x00\x00\x00\x00\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b",
+        )),
+        _ => None,
+    }
 }
 
 /// The cookies the home page's own script writes, as a site's scripts do, so

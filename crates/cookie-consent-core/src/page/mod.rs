@@ -125,14 +125,41 @@ impl PageRewriter {
             }
         });
         let head_plan = Arc::clone(&plan);
+        let first_plan = Arc::clone(&plan);
         let judge_plan = Arc::clone(&plan);
         let settings = Settings::new_send()
             .with_encoding(encoding)
             .with_adjust_charset_on_meta_tag(declared.is_none())
             .with_memory_settings(MemorySettings::default())
+            // First in `<head>`, but after a `<meta charset>` that leads it: the
+            // browser looks for the charset in the first 1024 bytes only.
+            .append_element_content_handler(element!("head > *", move |el: &mut Element<
+                '_,
+                '_,
+            >| {
+                if let Some(head) = first_plan.take_head() {
+                    let charset = el.tag_name() == "meta"
+                        && (el.has_attribute("charset")
+                            || el
+                                .get_attribute("http-equiv")
+                                .is_some_and(|v| v.eq_ignore_ascii_case("content-type")));
+                    match charset {
+                        true => el.after(&head, ContentType::Html),
+                        false => el.before(&head, ContentType::Html),
+                    }
+                }
+                Ok(())
+            }))
+            // An empty `<head>`: before its end.
             .append_element_content_handler(element!("head", move |el: &mut Element<'_, '_>| {
-                if let Some(head) = head_plan.take_head() {
-                    el.prepend(&head, ContentType::Html);
+                let plan = Arc::clone(&head_plan);
+                if let Some(handlers) = el.end_tag_handlers() {
+                    handlers.push(Box::new(move |end| {
+                        if let Some(head) = plan.take_head() {
+                            end.before(&head, ContentType::Html);
+                        }
+                        Ok(())
+                    }));
                 }
                 Ok(())
             }))

@@ -165,6 +165,19 @@ fn the_guard_goes_first_in_head_once_or_before_the_first_script() {
         "<p>hi</p><script>a()</script>",
     );
     assert_eq!(out, format!("<p>hi</p>{guard}<script>a()</script>"));
+    // After a leading `<meta charset>`, which must stay in the first 1024 bytes.
+    let out = rewrite(
+        &policy,
+        &consent,
+        &with_guard,
+        "<head><meta charset=\"utf-8\"><script>a()</script></head>",
+    );
+    assert_eq!(
+        out,
+        format!("<head><meta charset=\"utf-8\">{guard}<script>a()</script></head>")
+    );
+    let out = rewrite(&policy, &consent, &with_guard, "<head></head><body></body>");
+    assert_eq!(out, format!("<head>{guard}</head><body></body>"));
 }
 
 /// A tag split across chunks at every byte boundary is rewritten as whole.

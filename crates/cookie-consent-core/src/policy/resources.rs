@@ -133,6 +133,16 @@ impl Target {
     }
 }
 
+impl StorageRule {
+    /// A rule for the storage key `key` (or prefix ending in `*`) in `category`.
+    pub fn new(key: impl Into<String>, category: impl Into<String>) -> Self {
+        StorageRule {
+            key: key.into(),
+            category: category.into(),
+        }
+    }
+}
+
 impl ResourceRule {
     /// A rule for the URLs `pattern` matches, in `category`.
     pub fn new(pattern: impl Into<String>, category: impl Into<String>) -> Self {

@@ -17,6 +17,10 @@
 //      first (DESIGN §20)
 // ES5, no dependency.
 
+// A page whose template renders the guard and whose page layer adds one:
+// the first guards, the second stands down.
+if (w.cookieConsent) return;
+
 // --- Reading a cookie string as Chromium reads it ---------------------------
 
 // Space and tab: the only white space browsers trim in a cookie line.
