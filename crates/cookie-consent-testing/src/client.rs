@@ -20,6 +20,8 @@ pub struct Reply {
     pub vary: Vec<String>,
     /// The body, as text.
     pub body: String,
+    /// The body as it came, byte for byte.
+    pub bytes: Vec<u8>,
 }
 
 /// Sends one request over a fresh HTTP/1.1 connection.
@@ -93,6 +95,7 @@ pub async fn send_over(
     };
     assert_eq!(response.version(), expected, "answered over {http:?}");
     let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.expect("a body").to_bytes();
     let text = |name: &str| -> Vec<String> {
         parts
             .headers
@@ -106,8 +109,8 @@ pub async fn send_over(
         headers: parts.headers.clone(),
         set_cookies: text("set-cookie"),
         vary: text("vary"),
-        body: String::from_utf8_lossy(&body.collect().await.expect("a body").to_bytes())
-            .into_owned(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
 }
 
