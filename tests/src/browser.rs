@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
 /// Debian's Chromium.
@@ -107,6 +107,23 @@ pub async fn open_browser_with(
     languages: &str,
     switches: &[&str],
 ) -> Client {
+    open_browser_logging(driver, profile, languages, switches, false).await
+}
+
+/// A browser that logs every network request it makes (DevTools' Network
+/// events, through chromedriver's performance log): read with
+/// [`network_requests`].
+pub async fn open_browser_recording_network(driver: &Driver, profile: &Path) -> Client {
+    open_browser_logging(driver, profile, "en-US,en", &[], true).await
+}
+
+async fn open_browser_logging(
+    driver: &Driver,
+    profile: &Path,
+    languages: &str,
+    switches: &[&str],
+    network: bool,
+) -> Client {
     let mut args: Vec<String> = [
         "--headless=new",
         "--no-sandbox",
@@ -124,13 +141,16 @@ pub async fn open_browser_with(
     args.push(format!("--user-data-dir={}", profile.display()));
     args.push(format!("--accept-lang={languages}"));
     args.extend(switches.iter().map(|s| (*s).to_owned()));
-    let capabilities = serde_json::json!({
+    let mut capabilities = serde_json::json!({
         "goog:chromeOptions": {
             "binary": CHROMIUM,
             "args": args,
             "prefs": { "intl.accept_languages": languages }
         }
     });
+    if network {
+        capabilities["goog:loggingPrefs"] = serde_json::json!({ "performance": "ALL" });
+    }
     let serde_json::Value::Object(capabilities) = capabilities else {
         unreachable!()
     };
@@ -200,4 +220,113 @@ pub async fn clear_cookies(client: &Client) {
         .issue_cmd(command)
         .await
         .expect("Storage.clearCookies");
+}
+
+/// Clicks a link or submit button and waits until the page it leads to has loaded:
+/// a click returns before its navigation ends, and a reload then would cut it short.
+pub async fn click(client: &Client, css: &str) {
+    client
+        .execute("window.__cookieConsentOldPage = true;", vec![])
+        .await
+        .expect("a script runs");
+    toggle(client, css).await;
+    for _ in 0..200 {
+        let check =
+            "return document.readyState === 'complete' && window.__cookieConsentOldPage !== true;";
+        if client
+            .execute(check, vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            == Some(true)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("clicking {css} did not load a new page within 5 s");
+}
+
+/// Clicks something that does not navigate.
+pub async fn toggle(client: &Client, css: &str) {
+    let element = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    element.click().await.expect("a click");
+}
+
+/// Runs `script` in the page and returns its JSON result.
+pub async fn evaluate(client: &Client, script: &str) -> serde_json::Value {
+    client
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// axe-core (npm, `tests/js`) in the page: the serious and critical
+/// violations, each as "rule: help (targets)".
+pub async fn serious_violations(client: &Client, axe: &str) -> Vec<String> {
+    client.execute(axe, vec![]).await.expect("axe-core loads");
+    let script = "const done = arguments[arguments.length - 1];\
+        axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations\
+          .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+          .map(v => v.id + ': ' + v.help + ' (' + v.nodes.map(n => n.target.join(' ')).join(', ') + ')')));";
+    let found = client
+        .execute_async(script, vec![])
+        .await
+        .expect("axe-core runs");
+    found
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// chromedriver's log of a kind (`performance`: the DevTools events), since
+/// the last read.
+#[derive(Debug)]
+struct Log(&'static str);
+
+impl WebDriverCompatibleCommand for Log {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "type": self.0 });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// The URL of every request the browser sent since the last call
+/// (`Network.requestWillBeSent`), in order; needs
+/// [`open_browser_recording_network`].
+pub async fn network_requests(client: &Client) -> Vec<String> {
+    let entries = client
+        .issue_cmd(Log("performance"))
+        .await
+        .expect("the performance log");
+    entries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            let message: serde_json::Value =
+                serde_json::from_str(entry["message"].as_str()?).ok()?;
+            let event = &message["message"];
+            (event["method"] == "Network.requestWillBeSent")
+                .then(|| {
+                    event["params"]["request"]["url"]
+                        .as_str()
+                        .map(str::to_owned)
+                })
+                .flatten()
+        })
+        .collect()
 }

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use cookie_consent_core::Policy;
 use cookie_consent_tests::browser::{
-    browser_available, clear_cookies, jar, needed, open_browser, open_browser_in, Driver,
+    browser_available, clear_cookies, click, evaluate, jar, needed, open_browser, open_browser_in,
+    serious_violations, toggle, Driver,
 };
 use cookie_consent_tests::{send, serve_actix_demo, serve_axum_demo};
 use fantoccini::{Client, Locator};
@@ -28,40 +29,6 @@ fn names_in(policy: &Policy, category: &str) -> BTreeSet<String> {
                 .map_or_else(|| r.name.clone(), |p| format!("{p}demo"))
         })
         .collect()
-}
-
-/// Clicks a link or submit button and waits until the page it leads to has loaded:
-/// a click returns before its navigation ends, and a reload then would cut it short.
-async fn click(client: &Client, css: &str) {
-    client
-        .execute("window.__cookieConsentOldPage = true;", vec![])
-        .await
-        .expect("a script runs");
-    toggle(client, css).await;
-    for _ in 0..200 {
-        let check =
-            "return document.readyState === 'complete' && window.__cookieConsentOldPage !== true;";
-        if client
-            .execute(check, vec![])
-            .await
-            .ok()
-            .and_then(|v| v.as_bool())
-            == Some(true)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("clicking {css} did not load a new page within 5 s");
-}
-
-/// Clicks something that does not navigate.
-async fn toggle(client: &Client, css: &str) {
-    let element = client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    element.click().await.expect("a click");
 }
 
 async fn banner_shown(client: &Client) -> bool {
@@ -581,14 +548,6 @@ async fn jar_values(client: &Client) -> std::collections::BTreeMap<String, Strin
         .collect()
 }
 
-/// Runs `script` in the page and returns its JSON result.
-async fn evaluate(client: &Client, script: &str) -> serde_json::Value {
-    client
-        .execute(script, vec![])
-        .await
-        .unwrap_or_else(|e| panic!("{script}: {e}"))
-}
-
 /// The Consent Mode default the page pushed first, as `{type: state}`.
 async fn consent_default(client: &Client) -> serde_json::Value {
     let call = evaluate(
@@ -778,26 +737,6 @@ async fn the_actix_mihari_page_obeys_the_policy() {
     let mihari = policy(example_actix_mihari::EMBEDDED_POLICY);
     let addr = serve_actix_demo(mihari.clone());
     page_obeys_the_policy("mihari", addr, mihari).await;
-}
-
-/// axe-core (npm, `tests/js`) in the page: the serious and critical
-/// violations, each as "rule: help (targets)".
-async fn serious_violations(client: &Client, axe: &str) -> Vec<String> {
-    client.execute(axe, vec![]).await.expect("axe-core loads");
-    let script = "const done = arguments[arguments.length - 1];\
-        axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations\
-          .filter(v => v.impact === 'serious' || v.impact === 'critical')\
-          .map(v => v.id + ': ' + v.help + ' (' + v.nodes.map(n => n.target.join(' ')).join(', ') + ')')));";
-    let found = client
-        .execute_async(script, vec![])
-        .await
-        .expect("axe-core runs");
-    found
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|v| v.as_str().unwrap_or_default().to_owned())
-        .collect()
 }
 
 /// §12: axe-core finds no serious or critical violation on the home page with

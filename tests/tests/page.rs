@@ -33,7 +33,8 @@ category = "marketing"
 provider = "YouTube"
 "#;
 
-const GTAG: &str = r#"<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>"#;
+const GTAG: &str =
+    r#"<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>"#;
 const FRAME: &str = r#"<iframe src="https://www.youtube.com/embed/abc"></iframe>"#;
 
 fn policy() -> Policy {
@@ -47,9 +48,15 @@ fn page() -> String {
 
 /// Is the reply the page with its tags neutralised and the guard in?
 fn neutralised(reply: &Reply) -> bool {
-    reply.body.contains("data-consent-src=\"https://www.googletagmanager.com/gtag/js?id=G-1\"")
-        && !reply.body.contains(" src=\"https://www.googletagmanager.com")
-        && reply.body.contains("data-consent-placeholder=\"marketing\"")
+    reply
+        .body
+        .contains("data-consent-src=\"https://www.googletagmanager.com/gtag/js?id=G-1\"")
+        && !reply
+            .body
+            .contains(" src=\"https://www.googletagmanager.com")
+        && reply
+            .body
+            .contains("data-consent-placeholder=\"marketing\"")
         && !reply.body.contains(" src=\"https://www.youtube.com")
         && reply.body.contains("w.cookieConsent = {")
         && reply.body.contains("Grüße")
@@ -102,7 +109,11 @@ fn answer(path: &str, chunk: usize) -> (u16, &'static str, Option<&'static str>,
 
 async fn serve_tower() -> SocketAddr {
     async fn handle(uri: axum::http::Uri, Query(q): Query<Vec<(String, String)>>) -> Response {
-        let chunk = q.iter().find(|(k, _)| k == "chunk").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+        let chunk = q
+            .iter()
+            .find(|(k, _)| k == "chunk")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
         let (status, content_type, encoding, body) = answer(uri.path(), chunk);
         let sized = body.len() == 1;
         let length: usize = body.iter().map(Bytes::len).sum();
@@ -116,7 +127,10 @@ async fn serve_tower() -> SocketAddr {
             response = response.header(CONTENT_LENGTH, length);
         }
         let stream = futures_util::stream::iter(body.into_iter().map(Ok::<_, Infallible>));
-        response.body(Body::from_stream(stream)).unwrap().into_response()
+        response
+            .body(Body::from_stream(stream))
+            .unwrap()
+            .into_response()
     }
     let app = axum::Router::new()
         .fallback(get(handle))
@@ -169,8 +183,18 @@ async fn sized_and_chunked_pages_are_rewritten_whatever_the_chunks() {
     for (name, addr) in both().await {
         let whole = get_(addr, "/page").await;
         assert!(neutralised(&whole), "{name}: {}", whole.body);
-        assert!(whole.headers.get(CONTENT_LENGTH).is_none_or(|l| l.to_str().unwrap() == whole.bytes.len().to_string()), "{name}: a stale Content-Length");
-        assert!(whole.vary.iter().any(|v| v.contains("Cookie")), "{name}: {:?}", whole.vary);
+        assert!(
+            whole
+                .headers
+                .get(CONTENT_LENGTH)
+                .is_none_or(|l| l.to_str().unwrap() == whole.bytes.len().to_string()),
+            "{name}: a stale Content-Length"
+        );
+        assert!(
+            whole.vary.iter().any(|v| v.contains("Cookie")),
+            "{name}: {:?}",
+            whole.vary
+        );
         // Every split of the page into chunks of n bytes gives the same page.
         for n in 1..=page().len().min(97) {
             let split = get_(addr, &format!("/page?chunk={n}")).await;
@@ -184,10 +208,18 @@ async fn a_ten_megabyte_page_streams_through() {
     for (name, addr) in both().await {
         let reply = get_(addr, "/big").await;
         assert_eq!(reply.status, 200);
-        let tags = reply.body.matches("data-consent-src=\"https://www.googletagmanager.com/gtag/js?id=G-1\"").count();
+        let tags = reply
+            .body
+            .matches("data-consent-src=\"https://www.googletagmanager.com/gtag/js?id=G-1\"")
+            .count();
         let filler = format!("<p>{}</p>{GTAG}", "x".repeat(20)).len();
         assert_eq!(tags, (10 * 1024 * 1024) / filler + 1, "{name}");
-        assert!(!reply.body.contains(" src=\"https://www.googletagmanager.com"), "{name}");
+        assert!(
+            !reply
+                .body
+                .contains(" src=\"https://www.googletagmanager.com"),
+            "{name}"
+        );
     }
 }
 
@@ -215,7 +247,10 @@ fn memory_stays_flat_on_a_ten_megabyte_page() {
         "peak {} bytes for a 10 MB page",
         info.bytes_max
     );
-    eprintln!("10 MB page: peak {} bytes allocated at once", info.bytes_max);
+    eprintln!(
+        "10 MB page: peak {} bytes allocated at once",
+        info.bytes_max
+    );
 }
 
 #[tokio::test]
@@ -223,13 +258,21 @@ async fn compressed_json_head_and_304_pass_untouched() {
     for (name, addr) in both().await {
         let gzip = get_(addr, "/gzip").await;
         assert_eq!(gzip.bytes, b"\x1f\x8b\x08\x00 not really gzip", "{name}");
-        assert_eq!(gzip.headers.get(CONTENT_ENCODING).unwrap(), "gzip", "{name}");
+        assert_eq!(
+            gzip.headers.get(CONTENT_ENCODING).unwrap(),
+            "gzip",
+            "{name}"
+        );
         let json = get_(addr, "/json").await;
         assert_eq!(json.body, format!("{{\"html\": \"{GTAG}\"}}"), "{name}");
         let head = send(addr, "HEAD", "/page", &[], "").await;
         assert_eq!((head.status, head.bytes.len()), (200, 0), "{name}");
         let not_modified = get_(addr, "/not-modified").await;
-        assert_eq!((not_modified.status, not_modified.bytes.len()), (304, 0), "{name}");
+        assert_eq!(
+            (not_modified.status, not_modified.bytes.len()),
+            (304, 0),
+            "{name}"
+        );
     }
 }
 
@@ -237,12 +280,38 @@ async fn compressed_json_head_and_304_pass_untouched() {
 async fn a_legacy_charset_and_malformed_html_are_read_as_a_browser_would() {
     for (name, addr) in both().await {
         let latin = get_(addr, "/latin1").await;
-        assert!(latin.bytes.starts_with(b"<p>Gr\xfc\xdfe</p>"), "{name}: {:?}", latin.body);
+        assert!(
+            latin.bytes.starts_with(b"<p>Gr\xfc\xdfe</p>"),
+            "{name}: {:?}",
+            latin.body
+        );
         assert!(latin.body.contains("data-consent-blocked"), "{name}");
         let malformed = get_(addr, "/malformed").await;
-        assert!(!malformed.body.contains("src = 'https://www.googletagmanager.com"), "{name}: {}", malformed.body);
-        assert!(!malformed.body.contains(" src=\"https://www.googletagmanager.com"), "{name}: {}", malformed.body);
-        assert!(!malformed.body.contains(" src=\"https://www.youtube.com"), "{name}: {}", malformed.body);
-        assert!(malformed.body.contains("data-consent-category=\"analytics\""), "{name}: {}", malformed.body);
+        assert!(
+            !malformed
+                .body
+                .contains("src = 'https://www.googletagmanager.com"),
+            "{name}: {}",
+            malformed.body
+        );
+        assert!(
+            !malformed
+                .body
+                .contains(" src=\"https://www.googletagmanager.com"),
+            "{name}: {}",
+            malformed.body
+        );
+        assert!(
+            !malformed.body.contains(" src=\"https://www.youtube.com"),
+            "{name}: {}",
+            malformed.body
+        );
+        assert!(
+            malformed
+                .body
+                .contains("data-consent-category=\"analytics\""),
+            "{name}: {}",
+            malformed.body
+        );
     }
 }
