@@ -57,6 +57,9 @@ table requests-actix none default-headers floor handoff consent
 # Signed consent (issue 24): verifying a granting consent, and nothing without one.
 table requests-tower consent consent-signed
 table requests-tower consent-no-consent consent-signed-no-consent
+# The page layer (issue 27) on a response that is no page.
+table requests-tower consent consent-page
+table requests-actix consent consent-page
 
 echo "| one decision (\`Policy::decide\`) | instructions |"
 echo "|---|---:|"

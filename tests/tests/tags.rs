@@ -233,8 +233,9 @@ async fn the_page_layer_holds_in_chromium_on_axum() {
         return;
     }
     let policy = Policy::from_toml_str(example_axum_minopa::EMBEDDED_POLICY).unwrap();
-    let addr = serve_axum_demo(policy.clone()).await;
+    // As the demo's `main` serves it: with its tracker's resources.
     let policy = cookie_consent_demo::with_demo_resources(&policy, None).unwrap();
+    let addr = serve_axum_demo(policy.clone()).await;
     the_page_layer_holds("axum", addr, &policy).await;
 }
 
@@ -244,7 +245,7 @@ async fn the_page_layer_holds_in_chromium_on_actix() {
         return;
     }
     let policy = Policy::from_toml_str(example_actix_mihari::EMBEDDED_POLICY).unwrap();
-    let addr = serve_actix_demo(policy.clone());
     let policy = cookie_consent_demo::with_demo_resources(&policy, None).unwrap();
+    let addr = serve_actix_demo(policy.clone());
     the_page_layer_holds("actix", addr, &policy).await;
 }

@@ -79,6 +79,14 @@ async fn run(stack: &str, requests: u64) -> Result<(), String> {
             let app = test::init_service(routes().wrap(middleware)).await;
             serve(app, requests, &KEPT_NAMES).await
         }
+        // The page middleware (DESIGN §20) inside the header one, on a
+        // response that is no page.
+        "consent-page" => {
+            let page = cookie_consent_actix::ConsentPage::new(minopa());
+            let middleware = cookie_consent_actix::ConsentMiddleware::new(minopa());
+            let app = test::init_service(routes().wrap(page).wrap(middleware)).await;
+            serve(app, requests, &KEPT_NAMES).await
+        }
         other => Err(format!("unknown stack {other:?}")),
     }
 }

@@ -1,6 +1,6 @@
 //! `requests-tower STACK N`: serves the workload N times through an in-process
 //! axum app whose routes sit under STACK (`identity`, `set-response-header`,
-//! `cookie-manager` or `consent`; `floor` and `handoff` measure the floor
+//! `cookie-manager`, `consent` or `consent-page`; `floor` and `handoff` measure the floor
 //! under any layer that follows the design). `benches/callgrind.sh` counts two values of N
 //! and subtracts, so start-up cancels out. The first response is checked.
 
@@ -71,6 +71,14 @@ fn app(stack: &str) -> Result<(Router, &'static [&'static str]), String> {
         ),
         "consent" => (
             routes.layer(cookie_consent_tower::ConsentLayer::new(minopa())),
+            &KEPT_NAMES,
+        ),
+        // The page layer (DESIGN §20) inside the header layer, on a response
+        // that is no page: what it costs a site's non-HTML answers.
+        "consent-page" => (
+            routes
+                .layer(cookie_consent_tower::ConsentPageLayer::new(minopa()))
+                .layer(cookie_consent_tower::ConsentLayer::new(minopa())),
             &KEPT_NAMES,
         ),
         // Not layers anyone ships (`cookie_consent_benches::floor`): the

@@ -16,7 +16,7 @@ use actix_web::http::header::{
 };
 use actix_web::http::Method;
 use actix_web::web::Bytes;
-use actix_web::Error;
+use actix_web::{Error, HttpMessage};
 use cookie_consent_core::adapter::Reviewer;
 use cookie_consent_core::page::{self, PageOptions, PagePlan, PageRewriter};
 use cookie_consent_core::{Consent, Policy};
@@ -95,10 +95,31 @@ pub struct ConsentPageService<S> {
 
 /// What the response is rewritten with, kept from the request.
 struct Pending {
-    policy: Policy,
+    page: ConsentPage,
     consent: Consent,
-    options: PageOptions,
+    host: Option<HeaderValue>,
+    accept_language: Option<HeaderValue>,
     is_head: bool,
+}
+
+impl Pending {
+    /// What a page about to be rewritten is rewritten with.
+    fn into_parts(
+        self,
+        charset: Option<String>,
+        nonce: Option<String>,
+    ) -> (Policy, Consent, PageOptions) {
+        let text =
+            |value: Option<HeaderValue>| value.and_then(|v| v.to_str().ok().map(str::to_owned));
+        let mut options = PageOptions::default();
+        options.host = text(self.host);
+        options.accept_language = text(self.accept_language);
+        options.consent_action = self.page.consent_action;
+        options.without_guard = self.page.without_guard;
+        options.charset = charset;
+        options.nonce = nonce;
+        (self.page.reviewer.policy().clone(), self.consent, options)
+    }
 }
 
 impl<S, B> Service<ServiceRequest> for ConsentPageService<S>
@@ -114,26 +135,21 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let headers = request.headers();
-        let consent = self.page.reviewer.read_request(
-            headers.get_all(COOKIE),
-            headers.get_all(&SEC_GPC),
-            || headers.get_all(&DNT),
-        );
-        let text = |name: &HeaderName| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let mut options = PageOptions::default();
-        options.host = text(&HOST);
-        options.accept_language = text(&ACCEPT_LANGUAGE);
-        options.consent_action.clone_from(&self.page.consent_action);
-        options.without_guard = self.page.without_guard;
+        // Inside ConsentMiddleware, the consent it read; else read here.
+        let known = request.extensions().get::<Consent>().cloned();
+        let consent = known.unwrap_or_else(|| {
+            self.page.reviewer.read_request(
+                headers.get_all(COOKIE),
+                headers.get_all(&SEC_GPC),
+                || headers.get_all(&DNT),
+            )
+        });
+        // Kept as they came (a reference count each): read only for a page.
         let pending = Pending {
-            policy: self.page.reviewer.policy().clone(),
+            page: self.page.clone(),
             consent,
-            options,
+            host: headers.get(HOST).cloned(),
+            accept_language: headers.get(ACCEPT_LANGUAGE).cloned(),
             is_head: request.method() == Method::HEAD,
         };
         PageFuture {
@@ -168,7 +184,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let response = std::task::ready!(this.future.poll(cx))?;
-        let Some(mut pending) = this.pending.take() else {
+        let Some(pending) = this.pending.take() else {
             return Poll::Ready(Ok(response.map_body(|_, body| PageBody::passed(body))));
         };
         let headers = response.headers();
@@ -186,14 +202,13 @@ where
             }
             _ => return Poll::Ready(Ok(response.map_body(|_, body| PageBody::passed(body)))),
         };
-        pending.options.charset = charset;
-        pending.options.nonce = page::csp_nonce(
+        let nonce = page::csp_nonce(
             headers
                 .get_all(CONTENT_SECURITY_POLICY)
                 .map(HeaderValue::as_bytes),
         );
-        let Some(rewriter) = PageRewriter::new(&pending.policy, &pending.consent, &pending.options)
-        else {
+        let (policy, consent, options) = pending.into_parts(charset, nonce);
+        let Some(rewriter) = PageRewriter::new(&policy, &consent, &options) else {
             return Poll::Ready(Ok(response.map_body(|_, body| PageBody::passed(body))));
         };
         let mut response = response.map_body(|_, body| PageBody::rewritten(body, rewriter));

@@ -374,3 +374,49 @@ pub fn record_client(data: &[u8]) {
         }
     }
 }
+
+/// The page rewriter (DESIGN §20) on any bytes, cut into two chunks at
+/// `cut`: it never panics, the output is the same wherever the page is cut,
+/// and no declared URL of an ungranted category is left where the browser
+/// would fetch it (read back from the output by a second rewriter).
+#[cfg(feature = "page")]
+pub fn page(html: &[u8], cut: usize) {
+    use crate::page::{PageOptions, PageRewriter};
+    let policy = Policy::from_toml_str(
+        "unknown_resources = \"strip\"\n[[categories]]\nid = \"analytics\"\n\
+         [[resources]]\nmatch = \"https://t.example/\"\ncategory = \"analytics\"\n\
+         [[resources]]\nmatch = \"*.pixel.example\"\ncategory = \"analytics\"\n\
+         [[resources]]\nmatch = \"/own/tag\"\ncategory = \"analytics\"\n",
+    )
+    .expect("the fuzz policy loads");
+    let consent = policy.read_consent([""], Signals::default());
+    let mut options = PageOptions::default();
+    options.host = Some("site.example".to_owned());
+    let run = |chunks: &[&[u8]]| {
+        let mut rewriter = PageRewriter::new(&policy, &consent, &options).expect("UTF-8 is read");
+        let mut out = Vec::new();
+        for chunk in chunks {
+            out.extend(rewriter.write(chunk));
+        }
+        out.extend(rewriter.end());
+        out
+    };
+    let whole = run(&[html]);
+    let cut = cut.min(html.len());
+    let split = run(&[&html[..cut], &html[cut..]]);
+    // A page the rewriter stops on (markup it cannot read with confidence)
+    // may stop at another byte when cut; else the two agree.
+    if !whole.is_empty() && !split.is_empty() && whole.len() == split.len() {
+        assert_eq!(whole, split, "cut at {cut}");
+    }
+    for out in [&whole, &split] {
+        for (tag, attribute, url) in crate::page::fetched_urls(out) {
+            let granted = [true, false];
+            let verdict = policy.resource_verdict(&granted, &url, Some("site.example"));
+            assert!(
+                verdict == crate::policy::ResourceVerdict::Load,
+                "<{tag} {attribute}={url:?}> is left for the browser to fetch: {verdict:?}"
+            );
+        }
+    }
+}

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
@@ -59,6 +60,11 @@ static DNT: HeaderName = HeaderName::from_static("dnt");
 #[derive(Clone)]
 #[must_use]
 pub struct ConsentPageLayer {
+    inner: Arc<Settings>,
+}
+
+/// What every request of a page layer shares (one reference count to keep).
+struct Settings {
     reviewer: Reviewer,
     consent_action: Option<String>,
     without_guard: bool,
@@ -67,7 +73,7 @@ pub struct ConsentPageLayer {
 impl fmt::Debug for ConsentPageLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConsentPageLayer")
-            .field("policy", self.reviewer.policy())
+            .field("policy", self.inner.reviewer.policy())
             .finish_non_exhaustive()
     }
 }
@@ -76,23 +82,35 @@ impl ConsentPageLayer {
     /// A page layer for `policy`.
     pub fn new(policy: Policy) -> Self {
         ConsentPageLayer {
-            reviewer: Reviewer::new(policy),
-            consent_action: None,
-            without_guard: false,
+            inner: Arc::new(Settings {
+                reviewer: Reviewer::new(policy),
+                consent_action: None,
+                without_guard: false,
+            }),
         }
     }
 
     /// Where the placeholders' buttons post (the consent endpoint's path;
     /// default `/consent`).
-    pub fn consent_action(mut self, path: impl Into<String>) -> Self {
-        self.consent_action = Some(path.into());
-        self
+    pub fn consent_action(self, path: impl Into<String>) -> Self {
+        self.with(|settings| settings.consent_action = Some(path.into()))
     }
 
     /// Leaves the cookie guard to the page's own template.
-    pub fn without_guard(mut self) -> Self {
-        self.without_guard = true;
-        self
+    pub fn without_guard(self) -> Self {
+        self.with(|settings| settings.without_guard = true)
+    }
+
+    fn with(self, change: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = Settings {
+            reviewer: self.inner.reviewer.clone(),
+            consent_action: self.inner.consent_action.clone(),
+            without_guard: self.inner.without_guard,
+        };
+        change(&mut settings);
+        ConsentPageLayer {
+            inner: Arc::new(settings),
+        }
     }
 }
 
@@ -130,28 +148,27 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let headers = request.headers();
-        let consent = self.layer.reviewer.read_request(
-            headers.get_all(COOKIE),
-            headers.get_all(&SEC_GPC),
-            || headers.get_all(&DNT),
-        );
-        let text = |name: HeaderName| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
+        // Inside ConsentLayer, the consent it read; else read here.
+        let consent = match request.extensions().get::<Consent>() {
+            Some(consent) => consent.clone(),
+            None => self.layer.inner.reviewer.read_request(
+                headers.get_all(COOKIE),
+                headers.get_all(&SEC_GPC),
+                || headers.get_all(&DNT),
+            ),
         };
-        let mut options = PageOptions::default();
-        options.host = text(HOST).or_else(|| request.uri().host().map(str::to_owned));
-        options.accept_language = text(ACCEPT_LANGUAGE);
-        options
-            .consent_action
-            .clone_from(&self.layer.consent_action);
-        options.without_guard = self.layer.without_guard;
+        // Kept as they came (a reference count each): read only for a page.
+        let host = headers.get(HOST).cloned();
+        let uri_host = match host {
+            Some(_) => None,
+            None => request.uri().host().map(str::to_owned),
+        };
         let pending = Pending {
-            policy: self.layer.reviewer.policy().clone(),
+            layer: self.layer.clone(),
             consent,
-            options,
+            host,
+            accept_language: headers.get(ACCEPT_LANGUAGE).cloned(),
+            uri_host,
             is_head: request.method() == Method::HEAD,
         };
         PageFuture {
@@ -163,10 +180,34 @@ where
 
 /// What the response is rewritten with, kept from the request.
 struct Pending {
-    policy: Policy,
+    layer: ConsentPageLayer,
     consent: Consent,
-    options: PageOptions,
+    host: Option<HeaderValue>,
+    accept_language: Option<HeaderValue>,
+    /// The request target's host, for a request without `Host` (HTTP/2).
+    uri_host: Option<String>,
     is_head: bool,
+}
+
+impl Pending {
+    /// What a page about to be rewritten is rewritten with.
+    fn into_parts(
+        self,
+        charset: Option<String>,
+        nonce: Option<String>,
+    ) -> (Policy, Consent, PageOptions) {
+        let text =
+            |value: Option<HeaderValue>| value.and_then(|v| v.to_str().ok().map(str::to_owned));
+        let mut options = PageOptions::default();
+        options.host = text(self.host).or(self.uri_host);
+        options.accept_language = text(self.accept_language);
+        let settings = &self.layer.inner;
+        options.consent_action.clone_from(&settings.consent_action);
+        options.without_guard = settings.without_guard;
+        options.charset = charset;
+        options.nonce = nonce;
+        (settings.reviewer.policy().clone(), self.consent, options)
+    }
 }
 
 pin_project! {
@@ -194,7 +235,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let response = ready!(this.future.poll(cx))?;
-        let Some(mut pending) = this.pending.take() else {
+        let Some(pending) = this.pending.take() else {
             return Poll::Ready(Ok(response.map(PageBody::passed)));
         };
         let headers = response.headers();
@@ -212,15 +253,14 @@ where
             }
             _ => return Poll::Ready(Ok(response.map(PageBody::passed))),
         };
-        pending.options.charset = charset;
-        pending.options.nonce = page::csp_nonce(
+        let nonce = page::csp_nonce(
             headers
                 .get_all(CONTENT_SECURITY_POLICY)
                 .iter()
                 .map(HeaderValue::as_bytes),
         );
-        let Some(rewriter) = PageRewriter::new(&pending.policy, &pending.consent, &pending.options)
-        else {
+        let (policy, consent, options) = pending.into_parts(charset, nonce);
+        let Some(rewriter) = PageRewriter::new(&policy, &consent, &options) else {
             return Poll::Ready(Ok(response.map(PageBody::passed)));
         };
         let (mut parts, body) = response.into_parts();

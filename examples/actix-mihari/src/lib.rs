@@ -27,7 +27,6 @@ pub fn app_with(
     records: Recording,
     options: demo::Options,
 ) -> Result<impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static, PolicyError> {
-    let policy = demo::with_demo_resources(&policy, None)?;
     let billing = demo::billing_policy(&policy)?;
     Ok(move |config: &mut web::ServiceConfig| {
         config.service(

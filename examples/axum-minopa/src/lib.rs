@@ -29,7 +29,6 @@ pub fn app_with(
     records: Recording,
     options: demo::Options,
 ) -> Result<Router, PolicyError> {
-    let policy = demo::with_demo_resources(&policy, None)?;
     let billing = Router::new()
         .route("/demo/set", get(demo_set))
         .layer(ConsentLayer::new(demo::billing_policy(&policy)?));

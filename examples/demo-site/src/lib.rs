@@ -253,7 +253,9 @@ const DEMO_ANALYTICS: &str = "Demo Analytics";
 /// The policy plus what `/demo/page` loads and stores (DESIGN §7b): a script,
 /// a video frame and a pixel under `/demo/tracker/` (on `tracker_origin`,
 /// default the site's own), and a `localStorage` key `demo_<id>` per optional
-/// category. A policy that has them already is returned as it is.
+/// category. A policy that has them already is returned as it is. The demos'
+/// `main` serves the policy so extended (built in code, its digest is of the
+/// compiled policy, not of the file); the apps serve the policy they are given.
 pub fn with_demo_resources(
     policy: &Policy,
     tracker_origin: Option<&str>,

@@ -130,6 +130,9 @@ fn rule_description(rule: &str) -> &'static str {
         "consent-cookie-undeclared" => "A consent cookie the policy page does not list.",
         "consent-unsigned" => "A consent cookie any page script can forge.",
         "resource-without-provider" => "A resource that names no provider.",
+        "resource-provider-undeclared" => {
+            "A resource of a provider none of whose cookies are declared."
+        }
         _ => "A problem of the policy.",
     }
 }

@@ -162,14 +162,20 @@ impl PageRewriter {
                     }));
                 }
                 Ok(())
-            }))
-            .append_element_content_handler(element!(
-                "script, iframe, img, link",
-                move |el: &mut Element<'_, '_>| {
-                    judge_plan.judge(el);
+            }));
+        // One handler per tag, so that none needs to ask the element its name.
+        let settings = URL_ATTRIBUTES
+            .iter()
+            .fold(settings, |settings, &(tag, attributes)| {
+                let plan = Arc::clone(&judge_plan);
+                settings.append_element_content_handler(element!(tag, move |el: &mut Element<
+                    '_,
+                    '_,
+                >| {
+                    plan.judge(el, tag, attributes);
                     Ok(())
-                }
-            ));
+                }))
+            });
         Some(PageRewriter {
             rewriter: Some(HtmlRewriter::new(settings, sink)),
             output,
@@ -225,10 +231,9 @@ impl Plan {
     }
 
     /// One element: loaded as written, or neutralised.
-    fn judge(&self, el: &mut Element<'_, '_>) {
-        let tag = el.tag_name();
+    fn judge(&self, el: &mut Element<'_, '_>, tag: &str, attributes: &[&str]) {
         // A page without `<head>`: the guard goes before its first script.
-        if tag == "script" {
+        if tag == "script" && !self.injected.load(Ordering::Relaxed) {
             if let Some(head) = self.take_head() {
                 el.before(&head, ContentType::Html);
             }
@@ -236,12 +241,13 @@ impl Plan {
         if tag == "link" && !is_fetched_link(el) {
             return;
         }
-        let Some(&(_, attributes)) = URL_ATTRIBUTES.iter().find(|(name, _)| *name == tag) else {
-            return;
-        };
         // The strictest verdict of the element's URLs, then its own tag.
         let mut blocked: Option<Option<usize>> = None;
         for attribute in attributes {
+            // `has_attribute` reads in place; `get_attribute` copies.
+            if !el.has_attribute(attribute) {
+                continue;
+            }
             let Some(value) = el.get_attribute(attribute) else {
                 continue;
             };
@@ -268,7 +274,7 @@ impl Plan {
             }
         }
         let Some(category) = blocked else { return };
-        self.neutralise(el, &tag, attributes, category);
+        self.neutralise(el, tag, attributes, category);
     }
 
     fn verdict(&self, url: &str) -> ResourceVerdict {
@@ -368,6 +374,15 @@ pub fn plan(
     content_type: Option<&[u8]>,
     content_encoding: Option<&[u8]>,
 ) -> PagePlan {
+    // The common answer, at the cost of a few byte compares: not a page.
+    let starts = |prefix: &[u8]| {
+        content_type.is_some_and(|v| {
+            v.len() >= prefix.len() && v[..prefix.len()].eq_ignore_ascii_case(prefix)
+        })
+    };
+    if !starts(b"text/html") && !starts(b"application/xhtml+xml") {
+        return PagePlan::Pass;
+    }
     let Some(content_type) = content_type.and_then(|v| std::str::from_utf8(v).ok()) else {
         return PagePlan::Pass;
     };
@@ -427,6 +442,56 @@ pub fn csp_nonce<'a>(policies: impl IntoIterator<Item = &'a [u8]>) -> Option<Str
         }
     }
     None
+}
+
+/// Every URL `html` leaves where the browser fetches it: `(tag, attribute,
+/// URL)` for each `src`, `srcset` candidate and fetched link's `href` of the
+/// elements the rewriter judges, read by lol_html as the rewriter reads a page.
+#[cfg(fuzzing)]
+pub(crate) fn fetched_urls(html: &[u8]) -> Vec<(String, String, String)> {
+    let found = Arc::new(Mutex::new(Vec::new()));
+    let mut settings = Settings::new_send();
+    for &(tag, attributes) in &URL_ATTRIBUTES {
+        let found = Arc::clone(&found);
+        settings =
+            settings.append_element_content_handler(element!(tag, move |el: &mut Element<
+                '_,
+                '_,
+            >| {
+                if tag == "link" && !is_fetched_link(el) {
+                    return Ok(());
+                }
+                // A script that is no script runs nothing and fetches nothing.
+                if tag == "script" && el.get_attribute("type").is_some_and(|t| t == "text/plain") {
+                    return Ok(());
+                }
+                for attribute in attributes {
+                    if let Some(value) = el.get_attribute(attribute) {
+                        for url in value
+                            .split(',')
+                            .map(|c| c.split_whitespace().next().unwrap_or(""))
+                        {
+                            if let Ok(mut found) = found.lock() {
+                                found.push((
+                                    tag.to_owned(),
+                                    (*attribute).to_owned(),
+                                    url.to_owned(),
+                                ));
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            }));
+    }
+    let sink: Sink = Box::new(|_: &[u8]| {});
+    let mut rewriter = HtmlRewriter::new(settings, sink);
+    // What lol_html refuses to read, the browser reads otherwise: nothing to say.
+    if rewriter.write(html).is_ok() {
+        let _ = rewriter.end();
+    }
+    let found = found.lock().map(|f| f.clone()).unwrap_or_default();
+    found
 }
 
 /// A `<link>` whose `rel` makes the browser fetch it ahead: preload,

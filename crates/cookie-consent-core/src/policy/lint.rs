@@ -91,7 +91,8 @@ impl Policy {
     /// without a description, marketing that ignores GPC, cookies without a
     /// provider or purpose, kept longer than 13 months, or of a tracker but
     /// declared essential, consent cookies the policy page would not list,
-    /// and an unsigned consent cookie.
+    /// an unsigned consent cookie, and resources without a provider or of a
+    /// provider none of whose cookies are declared.
     pub fn lints(&self) -> Vec<Lint> {
         let mut lints = Vec::new();
         let lint = |rule, target, message: String, help: Option<String>, fix| Lint {
@@ -207,6 +208,30 @@ impl Policy {
             }
         }
         for resource in self.resources() {
+            let declared = self
+                .cookies()
+                .iter()
+                .any(|rule| rule.provider.eq_ignore_ascii_case(&resource.provider));
+            if !resource.provider.is_empty() && !declared && resource.category != ESSENTIAL {
+                let message = format!(
+                    "resource `{}` is served by {}, whose cookies the policy does not declare: \
+                     the policy page says nothing of what it stores",
+                    resource.pattern, resource.provider
+                );
+                lints.push(lint(
+                    "resource-provider-undeclared",
+                    LintTarget::Resource {
+                        pattern: resource.pattern.clone(),
+                        key: "provider",
+                    },
+                    message,
+                    Some(format!(
+                        "declare the cookies {} sets (`[[cookies]]` with `provider = \"{}\"`)",
+                        resource.provider, resource.provider
+                    )),
+                    None,
+                ));
+            }
             if resource.provider.is_empty() {
                 let message = format!(
                     "resource `{}` has no provider: its placeholder and the policy page cannot say who serves it",
@@ -288,5 +313,44 @@ mod tests {
                 .contains(&"cookie `_ga` is kept for 400 days, longer than 13 months".to_owned()),
             "{messages:?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod resource_lints {
+    use super::*;
+
+    /// A resource names its provider, and the cookies that provider sets are declared.
+    #[test]
+    fn a_resource_needs_a_provider_whose_cookies_are_declared() {
+        let text = "[[categories]]\nid = \"marketing\"\ndescription = \"Ads.\"\nhonor_gpc = true\n\
+                    [[resources]]\nmatch = \"https://www.youtube.com/embed/\"\ncategory = \"marketing\"\nprovider = \"YouTube\"\n\
+                    [[resources]]\nmatch = \"*.pixel.example\"\ncategory = \"marketing\"\n";
+        let policy = Policy::from_toml_str(text).unwrap();
+        let rules: Vec<(&str, String)> = policy
+            .lints()
+            .iter()
+            .filter(|l| l.rule.starts_with("resource"))
+            .map(|l| (l.rule, l.target.field()))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                (
+                    "resource-provider-undeclared",
+                    "resources[https://www.youtube.com/embed/].provider".to_owned()
+                ),
+                (
+                    "resource-without-provider",
+                    "resources[*.pixel.example].provider".to_owned()
+                ),
+            ]
+        );
+        let declared = format!("{text}[[cookies]]\nname = \"VISITOR_INFO1_LIVE\"\ncategory = \"marketing\"\nprovider = \"YouTube\"\n");
+        let policy = Policy::from_toml_str(&declared).unwrap();
+        assert!(!policy
+            .lints()
+            .iter()
+            .any(|l| l.rule == "resource-provider-undeclared"));
     }
 }

@@ -113,13 +113,15 @@ pub(crate) struct Target {
 impl Target {
     /// `url` on a page of `page_host` (unknown: only root-relative URLs are
     /// the site's own). A relative URL without a leading `/` has no path to
-    /// match without the page's own: it matches no path pattern.
-    pub(crate) fn new(url: &str, page_host: Option<&str>) -> Target {
+    /// match without the page's own: it matches no path pattern. `paths`:
+    /// whether a path pattern will ask (else a relative URL's is not read).
+    pub(crate) fn new(url: &str, page_host: Option<&str>, paths: bool) -> Target {
         let absolute = Url::parse(url);
         let own_path = match &absolute {
             Some(parsed) => page_host
                 .filter(|host| same_host(host, &parsed.host))
                 .map(|_| parsed.path.clone()),
+            None if !paths => None,
             None => {
                 // As the browser reads it: tabs and newlines dropped, `\\` a `/`.
                 let url = url
@@ -255,6 +257,10 @@ pub(crate) struct Url {
 impl Url {
     /// `None` for a relative URL (the page's own origin) and other schemes.
     pub(crate) fn parse(text: &str) -> Option<Url> {
+        // Most URLs a page names are its own, relative, and need no copy to say so.
+        if !text.contains("//") && !text.contains(['\\', '\t', '\n', '\r']) {
+            return None;
+        }
         let text: String = text
             .trim_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control())
             .chars()
@@ -448,7 +454,7 @@ impl Policy {
     /// the index of its category; `None` for a relative URL or one no entry
     /// names.
     pub(crate) fn resource_for(&self, url: &str) -> Option<(&ResourceRule, usize)> {
-        let target = Target::new(url, None);
+        let target = Target::new(url, None, true);
         let at = self
             .inner
             .resources
@@ -476,7 +482,12 @@ impl Policy {
         url: &str,
         page_host: Option<&str>,
     ) -> ResourceVerdict {
-        let target = Target::new(url, page_host);
+        let paths = self
+            .inner
+            .resources
+            .iter()
+            .any(|(pattern, _)| matches!(pattern, Pattern::Path(_)));
+        let target = Target::new(url, page_host, paths);
         let declared = self
             .inner
             .resources
@@ -514,14 +525,14 @@ mod tests {
 
     fn matches(pattern: &str, url: &str) -> bool {
         let pattern = Pattern::parse(pattern).unwrap();
-        let target = Target::new(url, None);
+        let target = Target::new(url, None, true);
         target.absolute.is_some() && pattern.matches(&target)
     }
 
     #[test]
     fn a_path_pattern_matches_the_sites_own_urls() {
         let own = Pattern::parse("/js/matomo").unwrap();
-        let on = |url: &str, host: Option<&str>| own.matches(&Target::new(url, host));
+        let on = |url: &str, host: Option<&str>| own.matches(&Target::new(url, host, true));
         assert!(on("/js/matomo.js", None));
         assert!(on(" /js/matomo.js?v=2", None));
         assert!(on(
