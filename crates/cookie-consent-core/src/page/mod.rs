@@ -2,7 +2,8 @@
 //! every tag, frame, pixel and preload of a category the visitor has not
 //! granted neutralised before the browser sees it, and the cookie guard
 //! first in `<head>`. Adapters feed it the body's chunks; the decision on
-//! each URL is [`Policy::resource_verdict`].
+//! each URL is the policy's (`Policy::resource_verdict`, one procedure for
+//! every element).
 //!
 //! Neutralised, an element keeps what the guard needs to restore it when the
 //! visitor grants in the page: `data-consent-blocked`, its category in

@@ -466,7 +466,9 @@ impl Policy {
         ))
     }
 
-    /// [`resource_for`](Self::resource_for), public: the rule a URL falls under.
+    /// The declared resource rule `url` falls under (the first that
+    /// matches); `None` for one no entry names. A path pattern matches
+    /// root-relative URLs here (the page's host is not known).
     pub fn resource_rule(&self, url: &str) -> Option<&ResourceRule> {
         self.resource_for(url).map(|(rule, _)| rule)
     }
