@@ -315,3 +315,55 @@ async fn a_legacy_charset_and_malformed_html_are_read_as_a_browser_would() {
         );
     }
 }
+
+/// `with_banner`: the banner first in `<body>` while the visitor has not chosen, on both adapters.
+#[tokio::test]
+async fn the_page_layer_can_put_the_banner_in() {
+    let html = || "<html><head></head><body><h1>Shop</h1></body></html>";
+    let tower_app = axum::Router::new()
+        .route(
+            "/",
+            get(move || async move { axum::response::Html(html()) }),
+        )
+        .layer(
+            cookie_consent_tower::ConsentPageLayer::new(policy())
+                .with_banner("/consent", "/cookie-policy"),
+        );
+    let tower = serve_axum(tower_app).await;
+    let actix = serve_actix(
+        move |config: &mut web::ServiceConfig| {
+            config.service(
+                web::scope("")
+                    .wrap(
+                        cookie_consent_actix::ConsentPage::new(policy())
+                            .with_banner("/consent", "/cookie-policy"),
+                    )
+                    .route(
+                        "/",
+                        web::get().to(move || async move {
+                            actix_web::HttpResponse::Ok()
+                                .content_type("text/html")
+                                .body(html())
+                        }),
+                    ),
+            );
+        },
+        false,
+    );
+    for (name, addr) in [("tower", tower), ("actix", actix)] {
+        let reply = get_(addr, "/").await;
+        assert!(
+            reply
+                .body
+                .contains("<body><section class=\"cookie-banner\" id=\"cookie-banner\""),
+            "{name}: {}",
+            reply.body
+        );
+        assert!(
+            reply
+                .body
+                .contains("<form method=\"post\" action=\"/consent\""),
+            "{name}"
+        );
+    }
+}

@@ -18,7 +18,7 @@ use actix_web::http::Method;
 use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage};
 use cookie_consent_core::adapter::Reviewer;
-use cookie_consent_core::page::{self, PageOptions, PagePlan, PageRewriter};
+use cookie_consent_core::page::{self, PageOptions, PagePlan, PageRewriter, PageSettings};
 use cookie_consent_core::{Consent, Policy};
 use pin_project_lite::pin_project;
 
@@ -38,8 +38,7 @@ static DNT: HeaderName = HeaderName::from_static("dnt");
 #[must_use]
 pub struct ConsentPage {
     reviewer: Reviewer,
-    consent_action: Option<String>,
-    without_guard: bool,
+    page: PageSettings,
 }
 
 impl ConsentPage {
@@ -47,21 +46,28 @@ impl ConsentPage {
     pub fn new(policy: Policy) -> Self {
         ConsentPage {
             reviewer: Reviewer::new(policy),
-            consent_action: None,
-            without_guard: false,
+            page: PageSettings::default(),
         }
     }
 
     /// Where the placeholders' buttons post (the consent endpoint's path;
     /// default `/consent`).
     pub fn consent_action(mut self, path: impl Into<String>) -> Self {
-        self.consent_action = Some(path.into());
+        self.page = self.page.consent_action(path);
         self
     }
 
     /// Leaves the cookie guard to the page's own template.
     pub fn without_guard(mut self) -> Self {
-        self.without_guard = true;
+        self.page = self.page.without_guard();
+        self
+    }
+
+    /// Puts the banner first in `<body>` of each page while the visitor has
+    /// not chosen, its form posting to `action` (the consent endpoint) and
+    /// linking the policy page at `policy_url`.
+    pub fn with_banner(mut self, action: impl Into<String>, policy_url: impl Into<String>) -> Self {
+        self.page = self.page.with_banner(action, policy_url);
         self
     }
 }
@@ -109,15 +115,12 @@ impl Pending {
         charset: Option<String>,
         nonce: Option<String>,
     ) -> (Policy, Consent, PageOptions) {
-        let text =
-            |value: Option<HeaderValue>| value.and_then(|v| v.to_str().ok().map(str::to_owned));
-        let mut options = PageOptions::default();
-        options.host = text(self.host);
-        options.accept_language = text(self.accept_language);
-        options.consent_action = self.page.consent_action;
-        options.without_guard = self.page.without_guard;
-        options.charset = charset;
-        options.nonce = nonce;
+        let options = self.page.page.options(
+            self.host.as_ref().map(HeaderValue::as_bytes),
+            self.accept_language.as_ref().map(HeaderValue::as_bytes),
+            charset,
+            nonce,
+        );
         (self.page.reviewer.policy().clone(), self.consent, options)
     }
 }

@@ -12,7 +12,7 @@ use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
 use cookie_consent_core::adapter::Reviewer;
-use cookie_consent_core::page::{self, PageOptions, PagePlan, PageRewriter};
+use cookie_consent_core::page::{self, PageOptions, PagePlan, PageRewriter, PageSettings};
 use cookie_consent_core::{Consent, Policy};
 use http::header::{
     ACCEPT_LANGUAGE, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
@@ -66,8 +66,7 @@ pub struct ConsentPageLayer {
 /// What every request of a page layer shares (one reference count to keep).
 struct Settings {
     reviewer: Reviewer,
-    consent_action: Option<String>,
-    without_guard: bool,
+    page: PageSettings,
 }
 
 impl fmt::Debug for ConsentPageLayer {
@@ -84,8 +83,7 @@ impl ConsentPageLayer {
         ConsentPageLayer {
             inner: Arc::new(Settings {
                 reviewer: Reviewer::new(policy),
-                consent_action: None,
-                without_guard: false,
+                page: PageSettings::default(),
             }),
         }
     }
@@ -93,23 +91,27 @@ impl ConsentPageLayer {
     /// Where the placeholders' buttons post (the consent endpoint's path;
     /// default `/consent`).
     pub fn consent_action(self, path: impl Into<String>) -> Self {
-        self.with(|settings| settings.consent_action = Some(path.into()))
+        self.with(|page| page.consent_action(path))
     }
 
     /// Leaves the cookie guard to the page's own template.
     pub fn without_guard(self) -> Self {
-        self.with(|settings| settings.without_guard = true)
+        self.with(PageSettings::without_guard)
     }
 
-    fn with(self, change: impl FnOnce(&mut Settings)) -> Self {
-        let mut settings = Settings {
-            reviewer: self.inner.reviewer.clone(),
-            consent_action: self.inner.consent_action.clone(),
-            without_guard: self.inner.without_guard,
-        };
-        change(&mut settings);
+    /// Puts the banner first in `<body>` of each page while the visitor has
+    /// not chosen, its form posting to `action` (the consent endpoint) and
+    /// linking the policy page at `policy_url`.
+    pub fn with_banner(self, action: impl Into<String>, policy_url: impl Into<String>) -> Self {
+        self.with(|page| page.with_banner(action, policy_url))
+    }
+
+    fn with(self, change: impl FnOnce(PageSettings) -> PageSettings) -> Self {
         ConsentPageLayer {
-            inner: Arc::new(settings),
+            inner: Arc::new(Settings {
+                reviewer: self.inner.reviewer.clone(),
+                page: change(self.inner.page.clone()),
+            }),
         }
     }
 }
@@ -196,16 +198,14 @@ impl Pending {
         charset: Option<String>,
         nonce: Option<String>,
     ) -> (Policy, Consent, PageOptions) {
-        let text =
-            |value: Option<HeaderValue>| value.and_then(|v| v.to_str().ok().map(str::to_owned));
-        let mut options = PageOptions::default();
-        options.host = text(self.host).or(self.uri_host);
-        options.accept_language = text(self.accept_language);
         let settings = &self.layer.inner;
-        options.consent_action.clone_from(&settings.consent_action);
-        options.without_guard = settings.without_guard;
-        options.charset = charset;
-        options.nonce = nonce;
+        let host = self
+            .host
+            .as_ref()
+            .map(HeaderValue::as_bytes)
+            .or(self.uri_host.as_deref().map(str::as_bytes));
+        let accept_language = self.accept_language.as_ref().map(HeaderValue::as_bytes);
+        let options = settings.page.options(host, accept_language, charset, nonce);
         (settings.reviewer.policy().clone(), self.consent, options)
     }
 }

@@ -42,6 +42,63 @@ pub struct PageOptions {
     pub consent_action: Option<String>,
     /// Leave out the cookie guard (a page whose template renders it itself).
     pub without_guard: bool,
+    /// Put the banner first in `<body>` while the visitor has not chosen:
+    /// its form's action (the consent endpoint) and the policy page's URL.
+    pub banner: Option<(String, String)>,
+}
+
+/// How a page layer is set up, the same on every adapter: where the
+/// placeholders post, whether it adds the guard, whether it adds the banner.
+#[derive(Clone, Debug, Default)]
+pub struct PageSettings {
+    consent_action: Option<String>,
+    without_guard: bool,
+    banner: Option<(String, String)>,
+}
+
+impl PageSettings {
+    /// Where the placeholders' buttons post (the consent endpoint's path;
+    /// default `/consent`).
+    pub fn consent_action(mut self, path: impl Into<String>) -> Self {
+        self.consent_action = Some(path.into());
+        self
+    }
+
+    /// Leaves the cookie guard to the page's own template.
+    pub fn without_guard(mut self) -> Self {
+        self.without_guard = true;
+        self
+    }
+
+    /// Puts the banner first in `<body>` while the visitor has not chosen,
+    /// its form posting to `action` and linking the policy page at `policy_url`.
+    pub fn with_banner(mut self, action: impl Into<String>, policy_url: impl Into<String>) -> Self {
+        self.banner = Some((action.into(), policy_url.into()));
+        self
+    }
+
+    /// The options of one page: the request's `Host` and `Accept-Language`
+    /// as sent, the response's charset and Content-Security-Policy nonce.
+    pub fn options(
+        &self,
+        host: Option<&[u8]>,
+        accept_language: Option<&[u8]>,
+        charset: Option<String>,
+        nonce: Option<String>,
+    ) -> PageOptions {
+        let text = |value: Option<&[u8]>| {
+            value.and_then(|v| std::str::from_utf8(v).ok().map(str::to_owned))
+        };
+        PageOptions {
+            nonce,
+            charset,
+            host: text(host),
+            accept_language: text(accept_language),
+            consent_action: self.consent_action.clone(),
+            without_guard: self.without_guard,
+            banner: self.banner.clone(),
+        }
+    }
 }
 
 /// The bytes the sink has written and not yet handed out.
@@ -118,6 +175,14 @@ impl PageRewriter {
             reported: Mutex::new(HashSet::new()),
             placeholders: placeholder::Texts::new(policy, consent, options),
         });
+        let banner = options
+            .banner
+            .as_ref()
+            .filter(|_| consent.needs_prompt())
+            .map(|(action, policy_url)| {
+                let locale = policy.locale(options.accept_language.as_deref());
+                locale.render_banner(consent, action, policy_url)
+            });
         let output: Output = Arc::new(Mutex::new(Vec::new()));
         let sink_output = Arc::clone(&output);
         let sink: Sink = Box::new(move |bytes: &[u8]| {
@@ -128,10 +193,18 @@ impl PageRewriter {
         let head_plan = Arc::clone(&plan);
         let first_plan = Arc::clone(&plan);
         let judge_plan = Arc::clone(&plan);
+        let mut banner = banner;
         let settings = Settings::new_send()
             .with_encoding(encoding)
             .with_adjust_charset_on_meta_tag(declared.is_none())
             .with_memory_settings(MemorySettings::default())
+            // The banner, while the visitor has not chosen: first in `<body>`, once.
+            .append_element_content_handler(element!("body", move |el: &mut Element<'_, '_>| {
+                if let Some(banner) = banner.take() {
+                    el.prepend(&banner, ContentType::Html);
+                }
+                Ok(())
+            }))
             // First in `<head>`, but after a `<meta charset>` that leads it: the
             // browser looks for the charset in the first 1024 bytes only.
             .append_element_content_handler(element!("head > *", move |el: &mut Element<

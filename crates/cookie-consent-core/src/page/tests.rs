@@ -294,3 +294,22 @@ fn the_nonce_is_the_one_scripts_are_allowed_with() {
         Some("2".to_owned())
     );
 }
+
+#[test]
+fn the_banner_goes_first_in_body_until_the_visitor_chooses() {
+    let policy = policy_with("");
+    let mut with_banner = options();
+    with_banner.banner = Some(("/consent".to_owned(), "/cookie-policy".to_owned()));
+    let page = "<html><body><h1>Shop</h1></body></html>";
+    let consent = none(&policy);
+    let banner = policy
+        .locale(None)
+        .render_banner(&consent, "/consent", "/cookie-policy");
+    assert_eq!(
+        rewrite(&policy, &consent, &with_banner, page),
+        format!("<html><body>{banner}<h1>Shop</h1></body></html>")
+    );
+    // Chosen: no banner; and none unless asked for.
+    assert_eq!(rewrite(&policy, &all(&policy), &with_banner, page), page);
+    assert_eq!(rewrite(&policy, &consent, &options(), page), page);
+}
