@@ -7,12 +7,15 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use super::PageOptions;
 use crate::consent::Consent;
+use crate::policy::locales::ResourceText;
 use crate::policy::texts::Text;
 use crate::policy::Policy;
 
 /// The words and the form every placeholder of one page shares.
 pub(super) struct Texts {
     tag: String,
+    /// Per resource index, its provider and placeholder in the page's language.
+    resources: Vec<(Option<String>, Option<String>)>,
     sentence: String,
     button: String,
     /// Per category index, its title in the page's language.
@@ -29,8 +32,17 @@ impl Texts {
             .filter(|&i| consent.grants_index(policy, i))
             .map(|i| policy.categories()[i].id.clone())
             .collect();
+        let resources = (0..policy.resources().len())
+            .map(|i| {
+                let own = |f: fn(&ResourceText) -> &Option<String>| {
+                    locale.resource(i, f).map(str::to_owned)
+                };
+                (own(|t| &t.provider), own(|t| &t.placeholder))
+            })
+            .collect();
         Texts {
             tag: locale.tag().to_owned(),
+            resources,
             sentence: locale.text(Text::Placeholder).to_owned(),
             button: locale.text(Text::PlaceholderButton).to_owned(),
             titles: (0..policy.categories().len())
@@ -47,8 +59,18 @@ impl Texts {
     /// The placeholder for the frame at `url`, of category `index`.
     pub(super) fn render(&self, policy: &Policy, index: usize, url: &str) -> String {
         let rule = policy.resource_rule(url);
-        let provider = match rule.map(|r| r.provider.as_str()) {
-            Some(provider) if !provider.is_empty() => provider.to_owned(),
+        // The resource's own words in the page's language, else as declared.
+        let (own_provider, own_placeholder) = rule
+            .and_then(|rule| {
+                policy
+                    .resources()
+                    .iter()
+                    .position(|r| std::ptr::eq(r, rule))
+            })
+            .and_then(|i| self.resources.get(i).cloned())
+            .unwrap_or_default();
+        let provider = match own_provider.or_else(|| rule.map(|r| r.provider.clone())) {
+            Some(provider) if !provider.is_empty() => provider,
             _ => crate::policy::resources::Url::parse(url)
                 .map(|u| u.host)
                 .unwrap_or_default(),
@@ -59,8 +81,8 @@ impl Texts {
                 .replace("{provider}", &provider)
                 .replace("{category}", title)
         };
-        let sentence = match rule.and_then(|r| r.placeholder.as_deref()) {
-            Some(own) => fill(own),
+        let sentence = match own_placeholder.or_else(|| rule.and_then(|r| r.placeholder.clone())) {
+            Some(own) => fill(&own),
             None => fill(&self.sentence),
         };
         let id = &policy.categories()[index].id;

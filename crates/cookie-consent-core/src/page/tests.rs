@@ -313,3 +313,30 @@ fn the_banner_goes_first_in_body_until_the_visitor_chooses() {
     assert_eq!(rewrite(&policy, &all(&policy), &with_banner, page), page);
     assert_eq!(rewrite(&policy, &consent, &options(), page), page);
 }
+
+#[test]
+fn a_resources_own_placeholder_is_translated_under_locales() {
+    let policy = Policy::from_toml_str(&format!(
+        "{POLICY}\n[locales.de.resources.\"https://www.youtube.com/embed/\"]\nplaceholder = \"Video von {{provider}}: erst nach Einwilligung.\"\n"
+    ))
+    .unwrap();
+    let page = r#"<iframe src="https://www.youtube.com/embed/abc"></iframe>"#;
+    let mut german = options();
+    german.accept_language = Some("de".to_owned());
+    let out = rewrite(&policy, &none(&policy), &german, page);
+    assert!(
+        out.contains("<p>Video von YouTube: erst nach Einwilligung.</p>"),
+        "{out}"
+    );
+    let out = rewrite(&policy, &none(&policy), &options(), page);
+    assert!(
+        out.contains("<p>This content from YouTube is not loaded"),
+        "{out}"
+    );
+    let unknown =
+        format!("{POLICY}\n[locales.de.resources.\"https://x.example/\"]\nplaceholder = \"x\"\n");
+    assert_eq!(
+        Policy::from_toml_str(&unknown).unwrap_err().field,
+        "locales.de.resources.https://x.example/"
+    );
+}

@@ -126,6 +126,7 @@ impl Policy {
             &settings.default_locale,
             &categories,
             &rules,
+            &settings.resources,
             &|tag: &str, key: &str| text.and_then(|t| t.line_of_locale(tag, key)),
             &mut problems,
         );

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::texts::{built_in, Text, BUILT_IN};
-use super::{CookieRule, PolicyError};
+use super::{CookieRule, PolicyError, ResourceRule};
 use crate::accept_language;
 use crate::category::Category;
 
@@ -30,14 +30,25 @@ pub(crate) struct CookieText {
     pub(crate) expiry: Option<String>,
 }
 
+/// A resource's placeholder fields in one locale (by its `match` as written).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ResourceText {
+    pub(crate) provider: Option<String>,
+    pub(crate) placeholder: Option<String>,
+}
+
 /// `[locales.<tag>]` as written: texts by key, and translations of the
-/// categories (by id) and cookies (by name as declared).
+/// categories (by id), cookies (by name as declared) and resources (by
+/// `match` as declared).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 pub(crate) struct LocaleConfig {
     #[serde(default)]
     pub(crate) categories: BTreeMap<String, CategoryText>,
     #[serde(default)]
     pub(crate) cookies: BTreeMap<String, CookieText>,
+    #[serde(default)]
+    pub(crate) resources: BTreeMap<String, ResourceText>,
     #[serde(flatten)]
     pub(crate) texts: BTreeMap<String, String>,
 }
@@ -52,6 +63,9 @@ pub(crate) struct CompiledLocale {
     pub(crate) categories: Vec<CategoryText>,
     /// By rule index.
     pub(crate) cookies: Vec<CookieText>,
+    /// By resource index; read by the page layer's placeholders.
+    #[cfg_attr(not(feature = "page"), allow(dead_code))]
+    pub(crate) resources: Vec<ResourceText>,
 }
 
 /// Every locale a policy speaks: the built-in ones and those it declares.
@@ -81,12 +95,13 @@ impl Locales {
         default_locale: &str,
         categories: &[Category],
         rules: &[CookieRule],
+        resources: &[ResourceRule],
         line: &dyn Fn(&str, &str) -> Option<usize>,
         problems: &mut Vec<PolicyError>,
     ) -> Locales {
         let mut list: Vec<CompiledLocale> = Vec::new();
         for (tag, config) in configs {
-            match compile_locale(tag, config, categories, rules, line) {
+            match compile_locale(tag, config, categories, (rules, resources), line) {
                 Ok(locale) => list.push(locale),
                 Err(problem) => problems.push(problem),
             }
@@ -98,6 +113,7 @@ impl Locales {
                     texts: texts.iter().map(|t| Some((*t).to_owned())).collect(),
                     categories: vec![CategoryText::default(); categories.len()],
                     cookies: vec![CookieText::default(); rules.len()],
+                    resources: vec![ResourceText::default(); resources.len()],
                 });
             }
         }
@@ -122,7 +138,7 @@ fn compile_locale(
     tag: &str,
     config: &LocaleConfig,
     categories: &[Category],
-    rules: &[CookieRule],
+    (rules, resources): (&[CookieRule], &[ResourceRule]),
     line: &dyn Fn(&str, &str) -> Option<usize>,
 ) -> Result<CompiledLocale, PolicyError> {
     let error = |key: &str, message: String| {
@@ -143,7 +159,7 @@ fn compile_locale(
         let Some(text) = Text::from_key(key) else {
             let keys: Vec<&str> = Text::ALL.iter().map(|t| t.key()).collect();
             let message = format!(
-                "unknown text `{key}` (texts: {}; and the tables categories, cookies)",
+                "unknown text `{key}` (texts: {}; and the tables categories, cookies, resources)",
                 keys.join(", ")
             );
             return Err(error(key, message));
@@ -167,11 +183,21 @@ fn compile_locale(
         };
         cookie_texts[index] = text.clone();
     }
+    let mut resource_texts = vec![ResourceText::default(); resources.len()];
+    for (pattern, text) in &config.resources {
+        let Some(index) = resources.iter().position(|r| r.pattern == *pattern) else {
+            let message =
+                format!("`{pattern}` is not a declared resource (as written in [[resources]])");
+            return Err(error(&format!("resources.{pattern}"), message));
+        };
+        resource_texts[index] = text.clone();
+    }
     Ok(CompiledLocale {
         tag: tag.to_owned(),
         texts,
         categories: category_texts,
         cookies: cookie_texts,
+        resources: resource_texts,
     })
 }
 

@@ -518,7 +518,7 @@ fn check_reports_every_problem_and_loading_the_first() {
             "line 13: field `cookies[2].name`: cookie `x` is declared twice (first declared at line 10)",
             "line 16: field `cookies[3].name`: cookie `x` is declared twice (first declared at line 10)",
             "line 19: field `consent_mode.ads`: unknown consent type `ad_storag` (types: ad_storage, ad_user_data, ad_personalization, analytics_storage, functionality_storage, personalization_storage, security_storage)",
-            "line 21: field `locales.de.sav`: unknown text `sav` (texts: banner_title, banner_title_site, banner_text, read_policy, accept_all, reject_optional, customize, choose, always_on, save, policy_title, last_updated, column_cookie, column_provider, column_purpose, column_expiry, no_cookies, retention, legal_basis, cookie_settings, loads, stores, placeholder, placeholder_button; and the tables categories, cookies)",
+            "line 21: field `locales.de.sav`: unknown text `sav` (texts: banner_title, banner_title_site, banner_text, read_policy, accept_all, reject_optional, customize, choose, always_on, save, policy_title, last_updated, column_cookie, column_provider, column_purpose, column_expiry, no_cookies, retention, legal_basis, cookie_settings, loads, stores, placeholder, placeholder_button; and the tables categories, cookies, resources)",
         ]
     );
     // Check reports them in line order; loading, the first it meets, which is among them.

@@ -1,6 +1,8 @@
 //! Languages (DESIGN §12): the locale of a request, and per locale the
 //! texts, category and cookie descriptions the pages show, each falling back.
 
+#[cfg(feature = "page")]
+use crate::policy::locales::ResourceText;
 use crate::policy::locales::{CategoryText, CompiledLocale, CookieText};
 use crate::policy::texts::{Text, BUILT_IN};
 use crate::policy::Policy;
@@ -122,6 +124,18 @@ impl<'p> Locale<'p> {
         field(&self.own().cookies[index])
             .as_deref()
             .or(field(&self.fallback().cookies[index]).as_deref())
+    }
+
+    /// A field of resource `index` in this locale, when translated.
+    #[cfg(feature = "page")]
+    pub(crate) fn resource(
+        &self,
+        index: usize,
+        field: fn(&ResourceText) -> &Option<String>,
+    ) -> Option<&'p str> {
+        field(&self.own().resources[index])
+            .as_deref()
+            .or(field(&self.fallback().resources[index]).as_deref())
     }
 
     /// Category `index`'s title in this locale.

@@ -191,8 +191,18 @@ static LOCALE: Table = Table {
     fields: &[
         field("categories", Kind::Map(&Kind::Table(&CATEGORY_TEXT))),
         field("cookies", Kind::Map(&Kind::Table(&COOKIE_TEXT))),
+        field("resources", Kind::Map(&Kind::Table(&RESOURCE_TEXT))),
     ],
     rest: Some(&Kind::Str),
+};
+
+static RESOURCE_TEXT: Table = Table {
+    name: "a resource's texts",
+    fields: &[
+        optional("provider", Kind::Str),
+        optional("placeholder", Kind::Str),
+    ],
+    rest: None,
 };
 
 static CATEGORY_TEXT: Table = Table {
