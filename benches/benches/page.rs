@@ -11,23 +11,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lol_html::html_content::Element;
 use lol_html::{element, HtmlRewriter, Settings};
 
-const POLICY: &str = r#"
-[[categories]]
-id = "analytics"
-[[categories]]
-id = "marketing"
-[[resources]]
-match = "https://www.googletagmanager.com/"
-category = "analytics"
-provider = "Google Analytics"
-[[resources]]
-match = "https://www.youtube.com/embed/"
-category = "marketing"
-provider = "YouTube"
-[[resources]]
-match = "*.doubleclick.net"
-category = "marketing"
-"#;
+use cookie_consent_testing::policies::TAGS as POLICY;
 
 /// About 100 KB shaped like a shop's product listing: a head of metas,
 /// styles, preloads and tags, then cards with images and links, a few

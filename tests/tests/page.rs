@@ -18,20 +18,7 @@ use cookie_consent_core::page::{PageOptions, PageRewriter};
 use cookie_consent_core::{Policy, Signals};
 use cookie_consent_tests::{send, serve_actix, serve_axum, Reply};
 
-const POLICY: &str = r#"
-[[categories]]
-id = "analytics"
-[[categories]]
-id = "marketing"
-[[resources]]
-match = "https://www.googletagmanager.com/"
-category = "analytics"
-provider = "Google Analytics"
-[[resources]]
-match = "https://www.youtube.com/embed/"
-category = "marketing"
-provider = "YouTube"
-"#;
+use cookie_consent_testing::policies::TAGS as POLICY;
 
 const GTAG: &str =
     r#"<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>"#;

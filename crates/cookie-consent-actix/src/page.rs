@@ -18,7 +18,7 @@ use actix_web::http::Method;
 use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage};
 use cookie_consent_core::adapter::Reviewer;
-use cookie_consent_core::page::{self, PageOptions, PagePlan, PageRewriter, PageSettings};
+use cookie_consent_core::page::{PageRequest, PageResponse, PageRewriter, PageSettings};
 use cookie_consent_core::{Consent, Policy};
 use pin_project_lite::pin_project;
 
@@ -109,19 +109,21 @@ struct Pending {
 }
 
 impl Pending {
-    /// What a page about to be rewritten is rewritten with.
-    fn into_parts(
-        self,
-        charset: Option<String>,
-        nonce: Option<String>,
-    ) -> (Policy, Consent, PageOptions) {
-        let options = self.page.page.options(
-            self.host.as_ref().map(HeaderValue::as_bytes),
-            self.accept_language.as_ref().map(HeaderValue::as_bytes),
-            charset,
-            nonce,
-        );
-        (self.page.reviewer.policy().clone(), self.consent, options)
+    /// The rewriter for this response, if it is a page to rewrite.
+    fn rewriter<'a>(
+        &self,
+        response: &PageResponse<'_>,
+        csp: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Option<PageRewriter> {
+        let request = PageRequest {
+            host: self.host.as_ref().map(HeaderValue::as_bytes),
+            accept_language: self.accept_language.as_ref().map(HeaderValue::as_bytes),
+            is_head: self.is_head,
+        };
+        let policy = self.page.reviewer.policy();
+        self.page
+            .page
+            .rewriter(policy, &self.consent, &request, response, csp)
     }
 }
 
@@ -191,27 +193,15 @@ where
             return Poll::Ready(Ok(response.map_body(|_, body| PageBody::passed(body))));
         };
         let headers = response.headers();
-        let plan = page::plan(
-            pending.is_head,
-            response.status().as_u16(),
-            headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes),
-            headers.get(CONTENT_ENCODING).map(HeaderValue::as_bytes),
-        );
-        let charset = match plan {
-            PagePlan::Rewrite { charset } => charset,
-            PagePlan::Compressed => {
-                page::warn_compressed();
-                return Poll::Ready(Ok(response.map_body(|_, body| PageBody::passed(body))));
-            }
-            _ => return Poll::Ready(Ok(response.map_body(|_, body| PageBody::passed(body)))),
+        let head = PageResponse {
+            status: response.status().as_u16(),
+            content_type: headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes),
+            content_encoding: headers.get(CONTENT_ENCODING).map(HeaderValue::as_bytes),
         };
-        let nonce = page::csp_nonce(
-            headers
-                .get_all(CONTENT_SECURITY_POLICY)
-                .map(HeaderValue::as_bytes),
-        );
-        let (policy, consent, options) = pending.into_parts(charset, nonce);
-        let Some(rewriter) = PageRewriter::new(&policy, &consent, &options) else {
+        let csp = headers
+            .get_all(CONTENT_SECURITY_POLICY)
+            .map(HeaderValue::as_bytes);
+        let Some(rewriter) = pending.rewriter(&head, csp) else {
             return Poll::Ready(Ok(response.map_body(|_, body| PageBody::passed(body))));
         };
         let mut response = response.map_body(|_, body| PageBody::rewritten(body, rewriter));

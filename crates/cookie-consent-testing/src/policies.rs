@@ -56,3 +56,24 @@ pub fn billing(site: &Policy) -> Policy {
         .build()
         .expect("a valid billing policy")
 }
+
+/// A policy of tags (DESIGN §20): Google's tag manager (analytics), YouTube
+/// embeds and DoubleClick's hosts (marketing); for the page layer's tests
+/// and benches.
+pub const TAGS: &str = r#"
+[[categories]]
+id = "analytics"
+[[categories]]
+id = "marketing"
+[[resources]]
+match = "https://www.googletagmanager.com/"
+category = "analytics"
+provider = "Google Analytics"
+[[resources]]
+match = "https://www.youtube.com/embed/"
+category = "marketing"
+provider = "YouTube"
+[[resources]]
+match = "*.doubleclick.net"
+category = "marketing"
+"#;

@@ -12,7 +12,7 @@ use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
 use cookie_consent_core::adapter::Reviewer;
-use cookie_consent_core::page::{self, PageOptions, PagePlan, PageRewriter, PageSettings};
+use cookie_consent_core::page::{PageRequest, PageResponse, PageRewriter, PageSettings};
 use cookie_consent_core::{Consent, Policy};
 use http::header::{
     ACCEPT_LANGUAGE, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
@@ -192,21 +192,23 @@ struct Pending {
 }
 
 impl Pending {
-    /// What a page about to be rewritten is rewritten with.
-    fn into_parts(
-        self,
-        charset: Option<String>,
-        nonce: Option<String>,
-    ) -> (Policy, Consent, PageOptions) {
+    /// The rewriter for this response, if it is a page to rewrite.
+    fn rewriter<'a>(
+        &self,
+        response: &PageResponse<'_>,
+        csp: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Option<PageRewriter> {
         let settings = &self.layer.inner;
-        let host = self
-            .host
-            .as_ref()
-            .map(HeaderValue::as_bytes)
-            .or(self.uri_host.as_deref().map(str::as_bytes));
-        let accept_language = self.accept_language.as_ref().map(HeaderValue::as_bytes);
-        let options = settings.page.options(host, accept_language, charset, nonce);
-        (settings.reviewer.policy().clone(), self.consent, options)
+        let request = PageRequest {
+            host: (self.host.as_ref().map(HeaderValue::as_bytes))
+                .or(self.uri_host.as_deref().map(str::as_bytes)),
+            accept_language: self.accept_language.as_ref().map(HeaderValue::as_bytes),
+            is_head: self.is_head,
+        };
+        let policy = settings.reviewer.policy();
+        settings
+            .page
+            .rewriter(policy, &self.consent, &request, response, csp)
     }
 }
 
@@ -239,28 +241,13 @@ where
             return Poll::Ready(Ok(response.map(PageBody::passed)));
         };
         let headers = response.headers();
-        let plan = page::plan(
-            pending.is_head,
-            response.status().as_u16(),
-            headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes),
-            headers.get(CONTENT_ENCODING).map(HeaderValue::as_bytes),
-        );
-        let charset = match plan {
-            PagePlan::Rewrite { charset } => charset,
-            PagePlan::Compressed => {
-                page::warn_compressed();
-                return Poll::Ready(Ok(response.map(PageBody::passed)));
-            }
-            _ => return Poll::Ready(Ok(response.map(PageBody::passed))),
+        let head = PageResponse {
+            status: response.status().as_u16(),
+            content_type: headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes),
+            content_encoding: headers.get(CONTENT_ENCODING).map(HeaderValue::as_bytes),
         };
-        let nonce = page::csp_nonce(
-            headers
-                .get_all(CONTENT_SECURITY_POLICY)
-                .iter()
-                .map(HeaderValue::as_bytes),
-        );
-        let (policy, consent, options) = pending.into_parts(charset, nonce);
-        let Some(rewriter) = PageRewriter::new(&policy, &consent, &options) else {
+        let csp = headers.get_all(CONTENT_SECURITY_POLICY);
+        let Some(rewriter) = pending.rewriter(&head, csp.iter().map(HeaderValue::as_bytes)) else {
             return Poll::Ready(Ok(response.map(PageBody::passed)));
         };
         let (mut parts, body) = response.into_parts();

@@ -47,6 +47,28 @@ pub struct PageOptions {
     pub banner: Option<(String, String)>,
 }
 
+/// What a page layer keeps of the request, as sent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PageRequest<'a> {
+    /// `Host` (or the request target's host).
+    pub host: Option<&'a [u8]>,
+    /// `Accept-Language`, for the placeholders' language.
+    pub accept_language: Option<&'a [u8]>,
+    /// A `HEAD` request: its response has no body to rewrite.
+    pub is_head: bool,
+}
+
+/// What a page layer reads of the response's head.
+#[derive(Clone, Copy, Debug)]
+pub struct PageResponse<'a> {
+    /// The status code.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: Option<&'a [u8]>,
+    /// `Content-Encoding`.
+    pub content_encoding: Option<&'a [u8]>,
+}
+
 /// How a page layer is set up, the same on every adapter: where the
 /// placeholders post, whether it adds the guard, whether it adds the banner.
 #[derive(Clone, Debug, Default)]
@@ -75,6 +97,40 @@ impl PageSettings {
     pub fn with_banner(mut self, action: impl Into<String>, policy_url: impl Into<String>) -> Self {
         self.banner = Some((action.into(), policy_url.into()));
         self
+    }
+
+    /// The rewriter for one response, or `None` to pass it as it is: not a
+    /// page, compressed (warned once per process), or in a charset the
+    /// rewriter does not read. The one step both adapters take per response.
+    pub fn rewriter<'a>(
+        &self,
+        policy: &Policy,
+        consent: &Consent,
+        request: &PageRequest<'_>,
+        response: &PageResponse<'_>,
+        csp: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Option<PageRewriter> {
+        let plan = plan(
+            request.is_head,
+            response.status,
+            response.content_type,
+            response.content_encoding,
+        );
+        let charset = match plan {
+            PagePlan::Rewrite { charset } => charset,
+            PagePlan::Compressed => {
+                warn_compressed();
+                return None;
+            }
+            PagePlan::Pass => return None,
+        };
+        let options = self.options(
+            request.host,
+            request.accept_language,
+            charset,
+            csp_nonce(csp),
+        );
+        PageRewriter::new(policy, consent, &options)
     }
 
     /// The options of one page: the request's `Host` and `Accept-Language`
